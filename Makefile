@@ -1,0 +1,52 @@
+# One command per job. `make serve` and `make test` do all set-up themselves on a fresh machine.
+PYTHON  ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+export NO_MKDOCS_2_WARNING := 1
+export PYTHONPATH := $(CURDIR)/scripts
+
+.PHONY: help serve build check-refs publish test test-browser bench chromium clean
+
+help:
+	@echo "make serve       build and serve on http://127.0.0.1:8000 with live reload"
+	@echo "make build       strict build into site/ (offline reference check from bib/doi-lock.json)"
+	@echo "make check-refs  numbering audit and online DOI check; writes reference-report.json"
+	@echo "make publish     verify every DOI online, build strictly, deploy with mkdocs gh-deploy"
+	@echo "make test        all tests, browser tests included (installs Chromium if missing)"
+	@echo "make bench       benchmarks; writes BENCHMARKS.md"
+
+# The virtual environment is rebuilt whenever requirements.txt changes.
+$(STAMP): requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+serve: $(STAMP)
+	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000 --livereload
+
+build: $(STAMP)
+	$(BIN)/mkdocs build --strict
+
+check-refs: $(STAMP)
+	$(BIN)/python -m citesite check --online --json reference-report.json
+
+publish: $(STAMP)
+	$(BIN)/python -m citesite check --online --for-publish --json reference-report.json
+	$(BIN)/mkdocs build --strict
+	$(BIN)/mkdocs gh-deploy --strict --force --no-history
+
+# Debian's Chromium for the browser tests (Playwright cannot download its own browsers here).
+chromium:
+	@test -x /usr/bin/chromium || { \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+test: $(STAMP) chromium
+	$(BIN)/python -m pytest -c tests/pytest.ini
+
+bench: $(STAMP)
+	$(BIN)/python -m scripts.bench
+
+clean:
+	rm -rf site .pytest_cache test-artifacts
