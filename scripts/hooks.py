@@ -1,0 +1,144 @@
+"""MkDocs adapter for `citesite`: routes build events to plain functions and holds one build's state.
+
+Everything that numbers, renders or checks lives in `scripts/citesite/`; this file only reads
+MkDocs objects, calls those functions and reports through MkDocs' logger.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import event_priority
+from mkdocs.structure.files import File
+from mkdocs.utils import get_relative_url
+from mkdocs.utils.meta import get_data
+
+from citesite import audit, glossary, meta, pipeline
+from citesite.bib import BibError, load_bibliography
+from citesite.citations import PageSource
+
+if TYPE_CHECKING:
+    from mkdocs.config.defaults import MkDocsConfig
+    from mkdocs.structure.files import Files
+    from mkdocs.structure.nav import Navigation
+    from mkdocs.structure.pages import Page
+
+log = logging.getLogger("mkdocs.plugins.citesite")
+
+BIB_FILE = "bib/references.bib"
+"""The bibliography, relative to mkdocs.yml (the same file the bibtex plugin is given)."""
+BIB_DOWNLOAD = "downloads/references.bib"
+"""Where the site offers the bibliography for download."""
+
+
+class _Build:
+    """State of one build; made anew in `on_config` so that `mkdocs serve` rebuilds start clean."""
+
+    def __init__(self, config: MkDocsConfig) -> None:
+        root = Path(config.config_file_path).parent
+        self.root = root
+        self.bib_path = root / BIB_FILE
+        try:
+            self.bibliography = load_bibliography(self.bib_path)
+        except BibError as error:
+            raise PluginError(f"{BIB_FILE}:{error.line}: {error.message}") from None
+        self.site: pipeline.SiteCitations | None = None
+        self.sources: dict[str, PageSource] = {}
+        self.terms: list[glossary.Term] = []
+        self.glossary_url = ""
+        self.article = meta.article_from_config(config.extra)
+
+
+_build: _Build | None = None
+
+
+# Before the bibtex plugin (priority 0): our errors name file and line, and the citations are
+# rendered here, so the plugin finds none left to turn into per-page footnotes.
+@event_priority(50)
+def on_config(config: MkDocsConfig) -> MkDocsConfig:
+    global _build
+    _build = _Build(config)
+    return config
+
+
+def on_files(files: Files, config: MkDocsConfig) -> Files:
+    assert _build is not None
+    files.append(File.generated(config, BIB_DOWNLOAD, content=_build.bib_path.read_bytes()))
+    return files
+
+
+def on_nav(nav: Navigation, config: MkDocsConfig, files: Files) -> Navigation:
+    assert _build is not None
+    docs = Path(config.docs_dir)
+    for page in nav.pages:
+        raw = page.file.content_string
+        body, page_meta = get_data(raw)
+        path = _display_path(docs / page.file.src_path, _build.root)
+        _build.sources[page.file.src_uri] = PageSource(
+            path, page.file.url, page.title or page.file.name, body, raw[: len(raw) - len(body)].count("\n")
+        )
+        if "terms" in page_meta:
+            try:
+                _build.terms = glossary.terms_from_meta(page_meta)
+            except ValueError as error:
+                raise PluginError(f"{path}: {error}") from None
+            _build.glossary_url = page.file.url
+    site = pipeline.prepare(_build.bibliography, list(_build.sources.values()))
+    problems = pipeline.source_problems(site)
+    unknown = [problem for problem in problems if problem.kind == "unknown_key"]
+    if unknown:
+        # mkdocs-bibtex would drop these from the text silently; a missing citation must stop the build.
+        raise PluginError("\n".join(str(problem) for problem in unknown))
+    for problem in problems:
+        (log.warning if problem.severity == "error" else log.info)(str(problem))
+    _build.site = site
+    return nav
+
+
+@event_priority(50)
+def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+    assert _build is not None and _build.site is not None
+    # A page outside the nav is not in the reading order: its citations get numbers only if the
+    # nav cites the same sources (others are reported by the numbering as unknown).
+    source = _build.sources.get(page.file.src_uri) or PageSource(page.file.src_uri, page.file.url, page.title or "", markdown)
+    return pipeline.render_markdown(markdown, source, _build.site, _linker(page))
+
+
+def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+    assert _build is not None and _build.site is not None
+    if not _build.terms or page.file.url in {_build.glossary_url, _build.site.urls.references}:
+        return html
+    glossary_url = _build.glossary_url
+    link = _linker(page)
+    return glossary.link_terms(html, _build.terms, lambda anchor: link(f"{glossary_url}#{anchor}"))
+
+
+def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
+    assert _build is not None and _build.site is not None
+    if not page.is_homepage or _build.article is None:
+        return output
+    site = _build.site
+    sources = [site.bibliography[key] for key in site.numbering.numbers]
+    url = page.canonical_url or ""
+    head = meta.highwire_tags(_build.article, sources, url) + "\n" + meta.json_ld(_build.article, sources, url) + "\n"
+    return output.replace("</head>", head + "</head>", 1)
+
+
+def on_post_build(config: MkDocsConfig) -> None:
+    assert _build is not None and _build.site is not None
+    for problem in audit.audit_site(Path(config.site_dir), _build.site, list(_build.sources.values())):
+        log.warning(str(problem))
+
+
+def _linker(page: Page) -> pipeline.Link:
+    return lambda target: get_relative_url(target, page.url) if target else ""
+
+
+def _display_path(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)
