@@ -16,10 +16,14 @@ from pathlib import Path
 import latexcodec  # noqa: F401  (registers the 'ulatex' codec)
 from pybtex.database import BibliographyData, BibliographyDataError, Person, parse_string
 from pybtex.scanner import PybtexSyntaxError
+from pybtex.backends.plaintext import Backend as PlainText
 from pybtex.richtext import Text
 
 from citesite.doi import normalize_doi
 
+# `Text.render_as("text")` looks the backend up through package entry points on every call
+# (about 7 ms each); one backend object made here renders the same text at once.
+_PLAIN = PlainText()
 _ENTRY_START = re.compile(r"^\s*@(?P<type>\w+)\s*\{\s*(?P<key>[^,\s]+)\s*,", re.MULTILINE)
 
 
@@ -134,7 +138,7 @@ def latex_to_text(value: str) -> str:
     """Turn a BibTeX field value into plain text: `{CAR} {T}-cell` -> `CAR T-cell`."""
     # pybtex drops the case-protecting braces and turns ``quotes'' into curly ones; latexcodec
     # (pybtex's own dependency) decodes accents such as {\"u}.
-    plain = codecs.decode(Text.from_latex(value).render_as("text"), "ulatex")
+    plain = codecs.decode(Text.from_latex(value).render(_PLAIN), "ulatex")
     return " ".join(plain.split())
 
 
