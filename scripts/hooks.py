@@ -16,7 +16,7 @@ from mkdocs.structure.files import File
 from mkdocs.utils import get_relative_url
 from mkdocs.utils.meta import get_data
 
-from citesite import audit, glossary, meta, pipeline
+from citesite import audit, chart, glossary, meta, pipeline
 from citesite.bib import BibError, load_bibliography
 from citesite.citations import PageSource
 
@@ -32,6 +32,8 @@ BIB_FILE = "bib/references.bib"
 """The bibliography, relative to mkdocs.yml (the same file the bibtex plugin is given)."""
 BIB_DOWNLOAD = "downloads/references.bib"
 """Where the site offers the bibliography for download."""
+KEY_FIGURES = "data/key-figures.yml"
+"""Data of the key-figures chart, relative to docs/; the chart replaces a `\\key_figures` line."""
 
 
 class _Build:
@@ -50,6 +52,18 @@ class _Build:
         self.terms: list[glossary.Term] = []
         self.glossary_url = ""
         self.article = meta.article_from_config(config.extra)
+        self._chart: str | None = None
+        self.docs = Path(config.docs_dir)
+        self.commands: pipeline.Commands = {"\\key_figures": self.key_figures}
+
+    def key_figures(self) -> str:
+        """The chart's HTML, made once per build (the numbering pass and the page both use it)."""
+        if self._chart is None:
+            try:
+                self._chart = chart.render_key_figures(chart.load_key_figures(self.docs / KEY_FIGURES))
+            except (OSError, chart.KeyFiguresError) as error:
+                raise PluginError(str(error)) from None
+        return self._chart
 
 
 _build: _Build | None = None
@@ -77,9 +91,9 @@ def on_nav(nav: Navigation, config: MkDocsConfig, files: Files) -> Navigation:
         raw = page.file.content_string
         body, page_meta = get_data(raw)
         path = _display_path(docs / page.file.src_path, _build.root)
-        _build.sources[page.file.src_uri] = PageSource(
-            path, page.file.url, page.title or page.file.name, body, raw[: len(raw) - len(body)].count("\n")
-        )
+        offset = raw[: len(raw) - len(body)].count("\n")
+        body = pipeline.expand_commands(body, _build.commands)
+        _build.sources[page.file.src_uri] = PageSource(path, page.file.url, page.title or page.file.name, body, offset)
         if "terms" in page_meta:
             try:
                 _build.terms = glossary.terms_from_meta(page_meta)
@@ -104,6 +118,7 @@ def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Fil
     # A page outside the nav is not in the reading order: its citations get numbers only if the
     # nav cites the same sources (others are reported by the numbering as unknown).
     source = _build.sources.get(page.file.src_uri) or PageSource(page.file.src_uri, page.file.url, page.title or "", markdown)
+    markdown = pipeline.expand_commands(markdown, _build.commands)
     return pipeline.render_markdown(markdown, source, _build.site, _linker(page))
 
 

@@ -3,6 +3,8 @@ source edit can cause, and turn each page's Markdown into Markdown with rendered
 
 *Commands* are lines that the build replaces with generated HTML: `\\full_bibliography` (the name
 mkdocs-bibtex gives it) for the References page, `\\concordance` for the printed-to-site table.
+*Source commands* (such as the key-figures chart) are expanded before numbering, because what they
+generate may cite sources.
 """
 
 from __future__ import annotations
@@ -46,6 +48,20 @@ class SiteCitations:
     """Keys whose DOI the lockfile verifies, with the date (ISO)."""
 
 
+def expand_commands(markdown: str, commands: Commands) -> str:
+    """Replace each command that stands on a line of its own by the HTML it generates.
+
+    The HTML goes on the command's own line, so every later line keeps its number in messages.
+    """
+    for name, make in commands.items():
+        pattern = _command_pattern(name)
+        if pattern.search(markdown):
+            # A function replacement: the generated HTML may contain backslashes.
+            replacement = " ".join(make().splitlines())
+            markdown = pattern.sub(lambda _: replacement, markdown)
+    return markdown
+
+
 def command_page(pages: Sequence[PageSource], command: str) -> str | None:
     """URL of the first page that uses `command` on a line of its own, if any."""
     pattern = _command_pattern(command)
@@ -79,8 +95,11 @@ def source_problems(site: SiteCitations) -> list[NumberingProblem]:
     return problems
 
 
-def render_markdown(markdown: str, page: PageSource, site: SiteCitations, link: Link, commands: Commands = {}) -> str:
-    """The page's Markdown with citations rendered, its reference list appended, commands replaced."""
+def render_markdown(markdown: str, page: PageSource, site: SiteCitations, link: Link) -> str:
+    """The page's Markdown with citations rendered, its reference list appended, commands replaced.
+
+    `markdown` is expected to have its source commands expanded already (see `expand_commands`).
+    """
     numbering = site.numbering
     if markdown == page.markdown:
         blocks = numbering.blocks.get(page.url, [])
@@ -94,17 +113,10 @@ def render_markdown(markdown: str, page: PageSource, site: SiteCitations, link: 
     html = replace_citations(
         markdown, blocks, lambda block: render_citation(block, numbering, bibliography, site.urls, link, anchors)
     )
-    all_commands: dict[str, Callable[[], str]] = {
+    html = expand_commands(html, {
         FULL_BIBLIOGRAPHY: lambda: render_bibliography(numbering, bibliography, link, site.verified),
         CONCORDANCE: lambda: render_concordance(numbering, bibliography, site.urls, link),
-        **commands,
-    }
-    for name, make in all_commands.items():
-        pattern = _command_pattern(name)
-        if pattern.search(html):
-            # A function replacement: the generated HTML may contain backslashes.
-            replacement = "\n" + make() + "\n"
-            html = pattern.sub(lambda _: replacement, html)
+    })
     if page.url != site.urls.references:
         keys = sorted({key for block in blocks for key in block.keys if key in numbering.numbers}, key=numbering.numbers.__getitem__)
         html += render_page_references(keys, numbering, bibliography, site.urls, link)
