@@ -1,0 +1,417 @@
+"""Ask the DOI registries about one DOI, and compare what they hold with a `.bib` entry.
+
+A *resolution* is everything learned about a DOI: whether it exists (doi.org's handle API), its
+registration agency (RA), the registered metadata (CSL JSON by content negotiation) and, for
+Crossref DOIs, the notices that update it (`updated-by`: retractions, corrections).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+from citesite.bib import Author, BibEntry
+from citesite.doi import doi_url, is_valid_doi, normalize_doi
+from citesite.http import FetchError, PoliteClient, Reply
+
+DEFAULT_RESOLVER_URL = "https://doi.org"
+"""doi.org: handle API, RA lookup and content negotiation (env `DOI_RESOLVER_URL`)."""
+DEFAULT_CROSSREF_URL = "https://api.crossref.org"
+"""Crossref's REST API, for `updated-by` relations (env `CROSSREF_API_URL`)."""
+CSL_JSON = "application/vnd.citationstyles.csl+json"
+"""Media type of CSL JSON, asked for by content negotiation."""
+
+FOUND, NOT_FOUND, UNAVAILABLE, INVALID = "found", "not_found", "unavailable", "invalid"
+"""Outcomes of a resolution; only `found` and `not_found` are answers worth keeping."""
+
+
+@dataclass(frozen=True)
+class Relation:
+    """A notice that updates the work (Crossref `updated-by`)."""
+
+    type: str
+    """`retraction`, `correction`, `expression_of_concern`, ..."""
+    doi: str
+    """DOI of the notice."""
+    label: str = ""
+    """Crossref's label, e.g. `Retraction`."""
+    date: str = ""
+    """ISO date of the update, as far as known."""
+
+
+@dataclass(frozen=True)
+class Registered:
+    """The metadata a registration agency holds for a DOI (from its CSL JSON)."""
+
+    title: str
+    """Title, markup kept as registered (may hold `<i>`)."""
+    subtitle: str = ""
+    """Subtitle, if registered apart from the title."""
+    authors: tuple[Author, ...] = ()
+    """Authors in order; organisations as `family` with empty `given`."""
+    issued: str = ""
+    """ISO (partial) date of `issued`: the earliest publication date."""
+    published_print: str = ""
+    """ISO (partial) date of the print issue."""
+    published_online: str = ""
+    """ISO (partial) date of online publication."""
+    journal: str = ""
+    """`container-title`: the journal's full title."""
+    journal_short: str = ""
+    """`container-title-short`: its abbreviation, if registered."""
+    volume: str = ""
+    """Volume."""
+    issue: str = ""
+    """Issue."""
+    pages: str = ""
+    """`page`: page range or article number."""
+    article_number: str = ""
+    """`article-number`, if registered apart from `page`."""
+
+    @property
+    def years(self) -> tuple[str, ...]:
+        """Distinct years of issue, print and online publication, in that order."""
+        years = [date[:4] for date in (self.issued, self.published_print, self.published_online) if date]
+        return tuple(dict.fromkeys(years))
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """What the registries said about one DOI."""
+
+    doi: str
+    """The DOI in normal form."""
+    outcome: str
+    """`found`, `not_found`, `unavailable` (no answer now: retry later) or `invalid` (bad syntax)."""
+    message: str = ""
+    """Why, when the outcome is not `found`, naming the URL and value."""
+    ra: str = ""
+    """Registration agency, e.g. `Crossref`, `DataCite`."""
+    registered: Registered | None = None
+    """The registered metadata, when found."""
+    updated_by: tuple[Relation, ...] = ()
+    """Notices updating the work (Crossref DOIs only)."""
+    offline: bool = False
+    """The network was unreachable; nothing was learned."""
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    """One field where the `.bib` entry and the registry disagree."""
+
+    field: str
+    """`doi`, `title`, `first_author`, `authors`, `year`, `journal`, `volume`, `issue`, `pages`, `retraction`, `updated_by`."""
+    bib: str
+    """Value in the `.bib` entry."""
+    registry: str
+    """Value the registry holds."""
+    severity: str = "error"
+    """`error` (the entry is wrong) or `warning` (worth a look, e.g. online vs print year)."""
+
+
+def registry_urls() -> tuple[str, str]:
+    """Resolver and Crossref base URLs, from `DOI_RESOLVER_URL` and `CROSSREF_API_URL` or the defaults."""
+    resolver = os.environ.get("DOI_RESOLVER_URL") or DEFAULT_RESOLVER_URL
+    crossref = os.environ.get("CROSSREF_API_URL") or DEFAULT_CROSSREF_URL
+    return resolver.rstrip("/"), crossref.rstrip("/")
+
+
+def resolve(
+    doi: str,
+    client: PoliteClient,
+    *,
+    resolver_url: str = DEFAULT_RESOLVER_URL,
+    crossref_url: str = DEFAULT_CROSSREF_URL,
+) -> Resolution:
+    """Existence, RA, CSL metadata and (Crossref) update notices of `doi`; never raises for network faults."""
+    normal = normalize_doi(doi)
+    if not is_valid_doi(doi):
+        return Resolution(normal, INVALID, f"'{doi}' is not a DOI (expected 10.<4-9 digits>/<suffix>)")
+    try:
+        return _resolve(doi, normal, client, resolver_url.rstrip("/"), crossref_url.rstrip("/"))
+    except FetchError as error:
+        return Resolution(normal, UNAVAILABLE, str(error), offline=error.offline)
+    except _Unusable as error:
+        return Resolution(normal, UNAVAILABLE, str(error))
+
+
+def _resolve(doi: str, normal: str, client: PoliteClient, resolver: str, crossref: str) -> Resolution:
+    handle = client.get(doi_url(doi, f"{resolver}/api/handles"), {"Accept": "application/json"})
+    if handle.status in (404, 410):
+        code = _json_or_none(handle, dict).get("responseCode", "?")
+        return Resolution(normal, NOT_FOUND, f"{handle.url}: DOI not registered (HTTP {handle.status}, responseCode {code})")
+    answer = _json(handle, dict)
+    if answer.get("responseCode") == 100:
+        return Resolution(normal, NOT_FOUND, f"{handle.url}: DOI not registered (responseCode 100)")
+    if handle.status != 200 or answer.get("responseCode") not in (1, 200):
+        raise _Unusable(handle, f"unexpected answer HTTP {handle.status}, responseCode {answer.get('responseCode')!r}")
+
+    # The RA comes from doi.org's own RA lookup rather than from the CSL `source`/`publisher`:
+    # only the lookup is authoritative, and only Crossref DOIs have `updated-by` notices to fetch.
+    ra_reply = client.get(doi_url(doi, f"{resolver}/ra"), {"Accept": "application/json"})
+    ra_list = _json(ra_reply, list) if ra_reply.status == 200 else []
+    ra = str(ra_list[0].get("RA", "")) if ra_list and isinstance(ra_list[0], dict) else ""
+
+    meta = client.get(doi_url(doi, resolver), {"Accept": CSL_JSON})
+    if meta.status != 200:
+        raise _Unusable(meta, f"no registered metadata (HTTP {meta.status}) for a DOI that exists")
+    if meta.content_type not in (CSL_JSON, "application/json"):
+        raise _Unusable(meta, f"expected CSL JSON, got {meta.content_type or 'no content type'}")
+    registered = registered_from_csl(_json(meta, dict))
+
+    updated_by: tuple[Relation, ...] = ()
+    if ra.lower() == "crossref":
+        works = client.get(doi_url(doi, f"{crossref}/works"), {"Accept": "application/json"})
+        if works.status != 200:
+            raise _Unusable(works, f"Crossref has no record (HTTP {works.status}); retractions cannot be checked")
+        message = _json(works, dict).get("message")
+        if not isinstance(message, dict):
+            raise _Unusable(works, "Crossref answer has no 'message' object")
+        updated_by = relations_from_crossref(message)
+    return Resolution(normal, FOUND, ra=ra, registered=registered, updated_by=updated_by)
+
+
+class _Unusable(Exception):
+    """The registry answered, but not with something usable (HTML, bad JSON, odd status)."""
+
+    def __init__(self, reply: Reply, message: str) -> None:
+        super().__init__(f"{reply.url}: {message}")
+
+
+def _json(reply: Reply, kind: type) -> Any:
+    """The body as JSON of type `kind`, after checking the media type; raise `_Unusable`."""
+    if reply.content_type not in ("application/json", CSL_JSON) and not reply.content_type.endswith("+json"):
+        raise _Unusable(reply, f"expected JSON, got {reply.content_type or 'no content type'} (HTTP {reply.status})")
+    try:
+        value = json.loads(reply.body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise _Unusable(reply, f"invalid JSON: {error}") from None
+    if not isinstance(value, kind):
+        raise _Unusable(reply, f"expected a JSON {kind.__name__}, got {type(value).__name__}")
+    return value
+
+
+def _json_or_none(reply: Reply, kind: type) -> Any:
+    try:
+        return _json(reply, kind)
+    except _Unusable:
+        return kind()
+
+
+def registered_from_csl(csl: dict[str, Any]) -> Registered:
+    """Read a CSL JSON item; tolerant of lists for strings and numbers for strings."""
+    return Registered(
+        title=_text(csl.get("title")),
+        subtitle=_text(csl.get("subtitle")),
+        authors=tuple(_author(person) for person in csl.get("author") or () if isinstance(person, dict)),
+        issued=_date(csl.get("issued")),
+        published_print=_date(csl.get("published-print")),
+        published_online=_date(csl.get("published-online")),
+        journal=_text(csl.get("container-title")),
+        journal_short=_text(csl.get("container-title-short")),
+        volume=_text(csl.get("volume")),
+        issue=_text(csl.get("issue")),
+        pages=_text(csl.get("page")),
+        article_number=_text(csl.get("article-number")),
+    )
+
+
+def relations_from_crossref(message: dict[str, Any]) -> tuple[Relation, ...]:
+    """The `updated-by` relations of a Crossref work."""
+    relations = []
+    for item in message.get("updated-by") or ():
+        if isinstance(item, dict):
+            relations.append(
+                Relation(
+                    type=_text(item.get("type")).lower(),
+                    doi=normalize_doi(_text(item.get("DOI"))),
+                    label=_text(item.get("label")),
+                    date=_date(item.get("updated")),
+                )
+            )
+    return tuple(relations)
+
+
+def _text(value: object) -> str:
+    """A CSL string field: Crossref sometimes sends a list, or a number for volume/issue."""
+    if isinstance(value, list):
+        value = value[0] if value else ""
+    if value is None or isinstance(value, (dict, bool)):
+        return ""
+    return " ".join(str(value).split())
+
+
+def _author(person: dict[str, Any]) -> Author:
+    family = _text(person.get("family")) or _text(person.get("literal")) or _text(person.get("name"))
+    return Author(family=family, given=_text(person.get("given")))
+
+
+def _date(value: object) -> str:
+    """ISO (partial) date from a CSL date: `{"date-parts": [[2023, 3, 16]]}` -> `2023-03-16`."""
+    if not isinstance(value, dict):
+        return ""
+    parts = value.get("date-parts")
+    if not (isinstance(parts, list) and parts and isinstance(parts[0], list)):
+        return ""
+    numbers = [part for part in parts[0] if isinstance(part, int) or (isinstance(part, str) and part.isdigit())]
+    if not numbers:
+        return ""
+    year, *rest = (int(part) for part in numbers[:3])
+    return "-".join([f"{year:04d}", *(f"{part:02d}" for part in rest)])
+
+
+
+# Comparison: tolerant of what differs only in form (case, accents, punctuation, markup, page
+# abbreviations, journal abbreviations), strict about what differs in substance.
+
+_TAGS = re.compile(r"<[^>]+>")
+_PARENS = re.compile(r"\([^)]*\)")
+_PAGE_SPLIT = re.compile(r"\s*(?:--|[-\u2010-\u2015])\s*")
+_STOPWORDS = frozenset({"and", "the", "of", "in", "for", "on", "de", "la", "le", "des", "der", "und", "et"})
+
+
+def compare(entry: BibEntry, registered: Registered) -> list[FieldProblem]:
+    """Fields where `entry` and the registry disagree, each with both values; a one-year gap is a warning."""
+    problems: list[FieldProblem] = []
+    titles = {_plain(registered.title)}
+    if registered.subtitle:
+        titles.add(_plain(f"{registered.title} {registered.subtitle}"))
+    if entry.title and registered.title and _plain(entry.title) not in titles:
+        full = f"{registered.title}: {registered.subtitle}" if registered.subtitle else registered.title
+        problems.append(FieldProblem("title", entry.title, _unmarked(full)))
+    if entry.authors and registered.authors:
+        problems.extend(_compare_authors(entry.authors, registered.authors))
+    if entry.year and registered.years:
+        problems.extend(_compare_year(entry.year, registered))
+    if entry.container and (registered.journal or registered.journal_short) and not _same_journal(entry.container, registered):
+        shown = " / ".join(name for name in (registered.journal, registered.journal_short) if name)
+        problems.append(FieldProblem("journal", entry.container, shown))
+    for name, bib, registry in (("volume", entry.volume, registered.volume), ("issue", entry.issue, registered.issue)):
+        if bib and registry and _number(bib) != _number(registry):
+            problems.append(FieldProblem(name, bib, registry))
+    registry_pages = [value for value in (registered.pages, registered.article_number) if value]
+    if entry.pages and registry_pages and not _same_pages(entry.pages, registry_pages):
+        shown = registered.pages or ""
+        if registered.article_number and registered.article_number != registered.pages:
+            shown = f"{shown}; article number {registered.article_number}" if shown else registered.article_number
+        problems.append(FieldProblem("pages", entry.pages.replace("--", "-"), shown))
+    return problems
+
+
+def _compare_authors(bib: tuple[Author, ...], registry: tuple[Author, ...]) -> list[FieldProblem]:
+    """First author's family name; then one problem naming every other listed author that differs."""
+    problems = []
+    if _name_key(bib[0].family) != _name_key(registry[0].family):
+        problems.append(FieldProblem("first_author", _vancouver(bib[0]), _vancouver(registry[0])))
+    differ = [
+        index
+        for index in range(1, len(bib))
+        if index >= len(registry) or _name_key(bib[index].family) != _name_key(registry[index].family)
+    ]
+    if differ:
+        problems.append(
+            FieldProblem(
+                "authors",
+                ", ".join(f"{_vancouver(bib[index])} ({index + 1})" for index in differ),
+                ", ".join(
+                    f"{_vancouver(registry[index])} ({index + 1})" if index < len(registry) else f"none ({index + 1})"
+                    for index in differ
+                ),
+            )
+        )
+    return problems
+
+
+def _compare_year(year: str, registered: Registered) -> list[FieldProblem]:
+    years = registered.years
+    if year in years:
+        return []
+    labelled = [
+        f"{date[:4]} ({label})"
+        for label, date in (("issued", registered.issued), ("print", registered.published_print),
+                            ("online", registered.published_online))
+        if date
+    ]
+    shown = years[0] if len(years) == 1 else ", ".join(labelled)
+    near = year.isdigit() and any(other.isdigit() and abs(int(other) - int(year)) == 1 for other in years)
+    # One year apart is usually online-first vs print date, so it is worth a look but not an error.
+    return [FieldProblem("year", year, shown, "warning" if near else "error")]
+
+
+def _same_journal(bib: str, registered: Registered) -> bool:
+    names = [name for name in (registered.journal, registered.journal_short) if name]
+    return any(_abbreviates(bib, name) or _abbreviates(name, bib) for name in names)
+
+
+def _abbreviates(short: str, full: str) -> bool:
+    """True when every word of `short` abbreviates the matching significant word of `full` (NLM/ISO 4 style).
+
+    A word abbreviates another when it is a prefix (`Discov`, `Discovery`) or a contraction keeping
+    the first and last letters in order (`Natl`, `National`). Parenthesised qualifiers such as
+    `(Basel)` are ignored.
+    """
+    if _plain(short) == _plain(full):
+        return True
+    short_words = [word for word in _plain(_PARENS.sub(" ", short)).split() if word not in _STOPWORDS]
+    full_words = [word for word in _plain(_PARENS.sub(" ", full)).split() if word not in _STOPWORDS]
+    return len(short_words) == len(full_words) > 0 and all(map(_abbreviates_word, short_words, full_words))
+
+
+def _abbreviates_word(short: str, full: str) -> bool:
+    if full.startswith(short):
+        return True
+    if short[0] != full[0] or short[-1] != full[-1]:
+        return False
+    letters = iter(full)
+    return all(letter in letters for letter in short)
+
+
+def _same_pages(bib: str, registry: list[str]) -> bool:
+    """Equal ranges (`1769--1781`, `1769-81`, `1769–1781`) or article numbers; a first page alone matches its range."""
+    mine = _page_range(bib)
+    for value in registry:
+        theirs = _page_range(value)
+        if mine == theirs or (len(mine) == 1 and mine[0] == theirs[0]):
+            return True
+    return False
+
+
+def _page_range(pages: str) -> tuple[str, ...]:
+    parts = [part.casefold() for part in _PAGE_SPLIT.split(pages.strip()) if part]
+    if len(parts) == 2 and parts[0].isdigit() and parts[1].isdigit() and len(parts[1]) < len(parts[0]):
+        # Vancouver's abbreviated end page: 1769-81 is 1769-1781.
+        parts[1] = parts[0][: len(parts[0]) - len(parts[1])] + parts[1]
+    if len(parts) == 2 and parts[0] == parts[1]:
+        parts = parts[:1]
+    return tuple(parts)
+
+
+def _number(value: str) -> str:
+    value = value.strip().casefold()
+    return value.lstrip("0") or "0" if value.isdigit() else value
+
+
+def _unmarked(text: str) -> str:
+    """Registered text without markup: `<i>in vivo</i> &amp; more` -> `in vivo & more`."""
+    return " ".join(html.unescape(_TAGS.sub("", text)).split())
+
+
+def _plain(text: str) -> str:
+    """Comparison form: no markup, accents, case or punctuation; `&` read as `and`."""
+    text = unicodedata.normalize("NFKD", _unmarked(text).replace("&", " and "))
+    text = "".join(char for char in text if not unicodedata.combining(char)).casefold()
+    return " ".join(re.sub(r"[^\w]+|_", " ", text).split())
+
+
+def _name_key(name: str) -> str:
+    """A family name for comparison: `Abou-El-Enein`, `abou el enein` and `Abou El Enéin` are one."""
+    return _plain(name).replace(" ", "")
+
+
+def _vancouver(author: Author) -> str:
+    return f"{author.family} {author.initials}".strip()

@@ -1,0 +1,246 @@
+"""Tests for citesite.resolve: resolution against a fake doi.org/Crossref, and field comparison."""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from werkzeug import Request, Response
+
+from citesite.bib import Author, BibEntry
+from citesite.http import PoliteClient
+from citesite.resolve import (
+    CSL_JSON,
+    FOUND,
+    INVALID,
+    NOT_FOUND,
+    UNAVAILABLE,
+    FieldProblem,
+    Registered,
+    compare,
+    registered_from_csl,
+    resolve,
+)
+
+WANG = "10.1038/s41420-024-01815-9"
+
+
+@pytest.fixture
+def client() -> Iterator[PoliteClient]:
+    """A client with short timeouts and backoff and no default rate limit, for fast tests."""
+    with PoliteClient(mailto="tests@example.org", total_timeout_s=0.5, backoff_s=0.01, max_retries=1, rate_per_s=None) as client:
+        yield client
+
+
+def test_found_doi_has_ra_metadata_and_no_notices(fake_registry, client) -> None:
+    """A registered DOI resolves through the handle API, the RA lookup, the 302 to metadata and Crossref."""
+    resolution = resolve(WANG.upper(), client, resolver_url=fake_registry.url, crossref_url=fake_registry.url)
+    assert resolution.outcome == FOUND
+    assert resolution.doi == WANG
+    assert resolution.ra == "Crossref"
+    assert resolution.registered is not None
+    assert resolution.registered.journal == "Cell Death Discovery"
+    assert resolution.registered.article_number == "40"
+    assert resolution.updated_by == ()
+    assert fake_registry.paths() == [
+        f"/api/handles/{WANG.upper()}",
+        f"/ra/{WANG.upper()}",
+        f"/{WANG.upper()}",
+        f"/metadata/{WANG.upper()}",
+        f"/works/{WANG.upper()}",
+    ]
+
+
+def test_unregistered_doi_is_not_found(fake_registry, client) -> None:
+    """The handle API's responseCode 100 with HTTP 404 means the DOI does not exist."""
+    resolution = resolve("10.1182/bloodcancerdiscov.2021.0012", client, resolver_url=fake_registry.url, crossref_url=fake_registry.url)
+    assert resolution.outcome == NOT_FOUND
+    assert "HTTP 404, responseCode 100" in resolution.message
+    assert len(fake_registry.hits) == 1
+
+
+def test_bad_syntax_is_invalid_without_a_request(fake_registry, client) -> None:
+    """A string that is not a DOI is reported as invalid and never sent."""
+    resolution = resolve("11.1000/x", client, resolver_url=fake_registry.url, crossref_url=fake_registry.url)
+    assert resolution.outcome == INVALID
+    assert "'11.1000/x' is not a DOI" in resolution.message
+    assert fake_registry.hits == []
+
+
+def _status(code: int, content_type: str = "application/json", body: str = "{}") -> object:
+    return lambda request: Response(body, status=code, content_type=content_type)
+
+
+def _slow(request: Request) -> Response:
+    time.sleep(1.5)
+    return Response("{}", content_type=CSL_JSON)
+
+
+def _huge(request: Request) -> Response:
+    chunk = b"x" * 65536
+    return Response((chunk for _ in range(800)), content_type=CSL_JSON)  # 50 MB, no Content-Length
+
+
+def _loop(request: Request) -> Response:
+    target = "/loop-b" if request.path.endswith("-a") else "/loop-a"
+    return Response("", status=302, headers={"Location": target})
+
+
+FAULTS = [
+    # (what, path pattern, handler, outcome, message fragment)
+    ("handle 410", r"^/api/handles/", _status(410), NOT_FOUND, "HTTP 410"),
+    ("handle 500", r"^/api/handles/", _status(500), UNAVAILABLE, "HTTP 500 (gave up after 2 attempts)"),
+    ("handle 503", r"^/api/handles/", _status(503), UNAVAILABLE, "HTTP 503 (gave up after 2 attempts)"),
+    ("handle HTML", r"^/api/handles/", _status(200, "text/html", "<html></html>"), UNAVAILABLE, "expected JSON, got text/html"),
+    ("metadata 404", r"^/metadata/", _status(404, "text/plain", "nope"), UNAVAILABLE, "no registered metadata (HTTP 404)"),
+    ("metadata HTML", r"^/metadata/", _status(200, "text/html", "<html></html>"), UNAVAILABLE, "expected CSL JSON, got text/html"),
+    ("metadata bad JSON", r"^/metadata/", _status(200, CSL_JSON, '{"title": "x"'), UNAVAILABLE, "invalid JSON"),
+    ("metadata not an object", r"^/metadata/", _status(200, CSL_JSON, "[1, 2]"), UNAVAILABLE, "expected a JSON dict, got list"),
+    ("metadata slow", r"^/metadata/", _slow, UNAVAILABLE, "no answer within 0.5 s"),
+    ("metadata 50 MB", r"^/metadata/", _huge, UNAVAILABLE, "exceeds the 2097152-byte limit"),
+    ("redirect loop", r"^/(10\.|loop-)", _loop, UNAVAILABLE, "redirect loop"),
+    ("Crossref 404", r"^/works/", _status(404, "text/plain", "Resource not found."), UNAVAILABLE, "retractions cannot be checked"),
+]
+
+
+@pytest.mark.parametrize(("what", "pattern", "handler", "outcome", "fragment"), FAULTS, ids=[fault[0] for fault in FAULTS])
+def test_registry_faults_end_in_a_clear_outcome(fake_registry, client, what, pattern, handler, outcome, fragment) -> None:
+    """Each registry fault gives the right outcome and a message naming it; none raises or hangs."""
+    fake_registry.override(pattern, handler)
+    resolution = resolve(WANG, client, resolver_url=fake_registry.url, crossref_url=fake_registry.url)
+    assert resolution.outcome == outcome
+    assert fragment in resolution.message
+    assert resolution.registered is None
+
+
+def test_retraction_notice_is_read_from_crossref(fake_registry, client) -> None:
+    """Crossref's `updated-by` relations come back as `Relation`s with type, notice DOI and date."""
+    fake_registry.records[WANG]["updated-by"] = [
+        {"DOI": "10.1038/S41420-025-99999-9", "type": "retraction", "label": "Retraction", "updated": {"date-parts": [[2025, 2, 3]]}}
+    ]
+    resolution = resolve(WANG, client, resolver_url=fake_registry.url, crossref_url=fake_registry.url)
+    assert [(r.type, r.doi, r.label, r.date) for r in resolution.updated_by] == [
+        ("retraction", "10.1038/s41420-025-99999-9", "Retraction", "2025-02-03")
+    ]
+
+
+def test_non_crossref_doi_skips_crossref(fake_registry, client) -> None:
+    """Only Crossref DOIs are looked up in Crossref's API."""
+    fake_registry.records[WANG]["ra"] = "DataCite"
+    resolution = resolve(WANG, client, resolver_url=fake_registry.url, crossref_url=fake_registry.url)
+    assert (resolution.outcome, resolution.ra) == (FOUND, "DataCite")
+    assert not any(path.startswith("/works/") for path in fake_registry.paths())
+
+
+def test_connection_refused_is_unavailable_and_offline(client) -> None:
+    """A resolver that refuses connections gives `unavailable` with the offline flag set."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    resolution = resolve(WANG, client, resolver_url=f"http://127.0.0.1:{port}", crossref_url=f"http://127.0.0.1:{port}")
+    assert resolution.outcome == UNAVAILABLE
+    assert resolution.offline
+    assert "cannot connect" in resolution.message
+
+
+def test_csl_reading_tolerates_lists_numbers_and_literals() -> None:
+    """CSL fields sent as lists or numbers, literal authors and string date parts are all read."""
+    registered = registered_from_csl(
+        {
+            "title": ["Engineering <i>natural killer</i> cells"],
+            "author": [{"literal": "CAR-NK Consortium"}, {"family": "Rezvani", "given": "Katayoun"}],
+            "container-title": ["Molecular Therapy"],
+            "volume": 25,
+            "issue": "8",
+            "page": "1769-1781",
+            "issued": {"date-parts": [["2017", "6", "16"]]},
+            "published-print": {"date-parts": [[2017, 8]]},
+        }
+    )
+    assert registered.title == "Engineering <i>natural killer</i> cells"
+    assert registered.authors == (Author("CAR-NK Consortium", ""), Author("Rezvani", "Katayoun"))
+    assert (registered.volume, registered.issue, registered.pages) == ("25", "8", "1769-1781")
+    assert (registered.issued, registered.published_print, registered.years) == ("2017-06-16", "2017-08", ("2017",))
+
+
+BASE_ENTRY = BibEntry(
+    key="rezvani2017",
+    entry_type="article",
+    authors=(Author("Rezvani", "K."), Author("Rouce", "R.")),
+    et_al=True,
+    title="Engineering natural killer cells for cancer immunotherapy",
+    container="Mol Ther",
+    year="2017",
+    volume="25",
+    issue="8",
+    pages="1769--1781",
+    doi="10.1016/j.ymthe.2017.06.012",
+)
+BASE_REGISTERED = Registered(
+    title="Engineering Natural Killer Cells for Cancer Immunotherapy",
+    authors=(Author("Rezvani", "Katayoun"), Author("Rouce", "Rayne")),
+    issued="2017-06-16",
+    published_print="2017-08",
+    published_online="2017-06-16",
+    journal="Molecular Therapy",
+    journal_short="Mol Ther",
+    volume="25",
+    issue="8",
+    pages="1769-1781",
+)
+
+COMPARISONS = [
+    # (case, changes to the .bib entry, changes to the registry record, expected problems)
+    ("identical apart from form", {}, {}, []),
+    ("title markup, case, punctuation", {"title": "Engineering natural-killer cells for cancer immunotherapy."},
+     {"title": "Engineering <i>Natural Killer</i> Cells for Cancer Immunotherapy"}, []),
+    ("title with subtitle", {"title": "Engineering cells: a review"}, {"title": "Engineering Cells", "subtitle": "A Review"}, []),
+    ("title differs", {"title": "Engineering T cells for cancer immunotherapy"}, {},
+     [FieldProblem("title", "Engineering T cells for cancer immunotherapy", "Engineering Natural Killer Cells for Cancer Immunotherapy")]),
+    ("first author accents and hyphens", {"authors": (Author("Abou El Enein", "M."),)}, {"authors": (Author("Abou-El-Enéin", "Mohamed"),)}, []),
+    ("first author misspelt", {"authors": (Author("Pietrobbon", "V."),)}, {"authors": (Author("Pietrobon", "Valeria"),)},
+     [FieldProblem("first_author", "Pietrobbon V", "Pietrobon V")]),
+    ("second author misspelt", {"authors": (Author("Titov", "A."), Author("Valliulina", "A."))},
+     {"authors": (Author("Titov", "A."), Author("Valiullina", "A."))}, [FieldProblem("authors", "Valliulina A (2)", "Valiullina A (2)")]),
+    ("year matches print, not issued", {"year": "2017"}, {"issued": "2016-12-01", "published_online": "2016-12-01"}, []),
+    ("year one off is a warning", {"year": "2018"}, {}, [FieldProblem("year", "2018", "2017", "warning")]),
+    ("year two off is an error", {"year": "2019"}, {}, [FieldProblem("year", "2019", "2017")]),
+    ("journal NLM vs full", {"container": "Am Soc Clin Oncol Educ Book"},
+     {"journal": "American Society of Clinical Oncology Educational Book", "journal_short": ""}, []),
+    ("journal with place qualifier", {"container": "Cancers (Basel)"}, {"journal": "Cancers", "journal_short": ""}, []),
+    ("journal with ampersand entity", {"container": "Biomed Pharmacother"}, {"journal": "Biomedicine &amp; Pharmacotherapy", "journal_short": ""}, []),
+    ("journal contraction", {"container": "Proc Natl Acad Sci U S A"},
+     {"journal": "Proceedings of the National Academy of Sciences of the United States of America", "journal_short": ""}, []),
+    ("journal short title with dots", {"container": "Cell Death Discov"}, {"journal": "Cell Death Discovery", "journal_short": "Cell Death Discov."}, []),
+    ("journal differs", {"container": "Nat Med"}, {"journal": "Nature Methods", "journal_short": "Nat Methods"},
+     [FieldProblem("journal", "Nat Med", "Nature Methods / Nat Methods")]),
+    ("volume differs", {"volume": "24"}, {}, [FieldProblem("volume", "24", "25")]),
+    ("issue differs", {"issue": "9"}, {}, [FieldProblem("issue", "9", "8")]),
+    ("abbreviated end page", {"pages": "1769-81"}, {}, []),
+    ("first page only", {"pages": "1769"}, {}, []),
+    ("article number in page", {"pages": "e397912"}, {"pages": "e397912"}, []),
+    ("article number apart", {"pages": "40"}, {"pages": "", "article_number": "40"}, []),
+    ("PDF page span for an article number", {"pages": "1-16"}, {"pages": "", "article_number": "40"}, [FieldProblem("pages", "1-16", "40")]),
+    ("article number differs", {"pages": "59"}, {"pages": "69", "article_number": "69"}, [FieldProblem("pages", "59", "69")]),
+    ("missing values are not compared", {"issue": "", "pages": ""}, {"volume": ""}, []),
+]
+
+
+@pytest.mark.parametrize(("case", "bib", "registry", "expected"), COMPARISONS, ids=[row[0] for row in COMPARISONS])
+def test_compare_fields(case, bib, registry, expected) -> None:
+    """compare() tolerates differences of form and reports differences of substance with both values."""
+    assert compare(replace(BASE_ENTRY, **bib), replace(BASE_REGISTERED, **registry)) == expected
+
+
+def test_fixture_records_are_valid_csl() -> None:
+    """Every fixture record parses into a `Registered` with a title, authors and a year."""
+    records = json.loads((Path(__file__).parent / "fixtures" / "registry" / "corrected.json").read_text(encoding="utf-8"))
+    for doi, record in records.items():
+        if not doi.startswith("_"):
+            registered = registered_from_csl(record["csl"])
+            assert registered.title and registered.authors and registered.years, doi
