@@ -209,6 +209,14 @@ def registry_server() -> Iterator[HTTPServer]:
 
 
 @pytest.fixture
+def threaded_httpserver(registry_server: HTTPServer) -> Iterator[HTTPServer]:
+    """The threaded local server, without handlers, for tests that set their own."""
+    registry_server.clear()
+    yield registry_server
+    registry_server.clear()
+
+
+@pytest.fixture
 def fake_registry(registry_server: HTTPServer) -> Iterator[FakeRegistry]:
     """The fake registry holding the corrected sources (`tests/fixtures/registry/corrected.json`)."""
     registry_server.clear()

@@ -238,7 +238,8 @@ class PoliteClient:
                     wait = self._retry_after(reply, url)
                     self.limiter.pause(httpx.URL(reply.url).netloc.decode(), wait)
             if attempt >= self.max_retries:
-                raise FetchError(url, f"{reason} (gave up after {attempt + 1} attempts)")
+                attempts = f"{attempt + 1} attempt" + ("s" if attempt else "")
+                raise FetchError(url, f"{reason} (gave up after {attempts})")
             logger.debug("%s: %s; retry %d in %.1f s", url, reason, attempt + 1, wait)
             self._sleep(wait)
             attempt += 1
