@@ -12,6 +12,7 @@ import pytest
 from citesite.chart import (
     NOT_OBSERVED,
     KeyFiguresError,
+    format_value,
     load_key_figures,
     parse_key_figures,
     render_key_figures,
@@ -84,6 +85,20 @@ def test_site_data_keeps_the_article_figures(site_data: dict) -> None:
     # The landmark trial paragraph is printed without a citation: the chart must not add one.
     assert values["1-year overall survival"] == (68, None)
     assert values["Progression-free survival"] == (32, None)
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "qualifier", "shown"),
+    [
+        (26.9, "%", "", "26.9%"),
+        (68.0, "%", "", "68%"),
+        (120.0, "trials", "at least", "at least 120 trials"),
+        (3184.0, "patients", "", "3,184 patients"),
+    ],
+)
+def test_format_value(value: float, unit: str, qualifier: str, shown: str) -> None:
+    """Values print without a trailing .0, `%` without a space, other units after a space."""
+    assert format_value(value, unit, qualifier) == shown
 
 
 def test_not_observed_is_a_marker_not_a_zero_bar(site_html: str) -> None:

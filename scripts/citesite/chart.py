@@ -35,7 +35,8 @@ _BAR = 16
 _GAP = 14
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-_KEY = re.compile(r"^\w[\w:.#$%&+?<>~/-]*$")
+# Pandoc's key characters without `&`, `<` and `>`, so a key is the same text escaped or not.
+_KEY = re.compile(r"^\w[\w:.#$%+?~/-]*$")
 _TOP_FIELDS = {"title", "caption", "panels"}
 _PANEL_FIELDS = {"id", "title", "scale_max", "data", "note"}
 _DATUM_FIELDS = {"label", "value", "unit", "sentence", "cite", "qualifier"}
@@ -76,11 +77,7 @@ class Datum:
     @property
     def display(self) -> str:
         """The value as text: `26.9%`, `at least 120 trials`, `not observed`."""
-        if self.value is None:
-            return NOT_OBSERVED
-        number = f"{int(self.value):,}" if self.value.is_integer() else f"{self.value:,}"
-        unit = self.unit if self.unit.startswith("%") else f" {self.unit}"
-        return f"{self.qualifier} {number}{unit}".strip()
+        return NOT_OBSERVED if self.value is None else format_value(self.value, self.unit, self.qualifier)
 
 
 @dataclass(frozen=True)
@@ -96,7 +93,7 @@ class Panel:
     data: tuple[Datum, ...]
     """The figures, in the order drawn."""
     note: str = ""
-    """Shown under the bars when no datum has a citation (e.g. `As described in the article`)."""
+    """Shown under the bars, after any citations (e.g. `As described in the article`)."""
 
     @property
     def unit(self) -> str:
@@ -114,6 +111,13 @@ class KeyFigures:
     """Caption text after the title."""
     panels: tuple[Panel, ...]
     """Panels in the order shown."""
+
+
+def format_value(value: float, unit: str, qualifier: str = "") -> str:
+    """`26.9` + `%` -> `26.9%`; `120` + `trials` + `at least` -> `at least 120 trials`."""
+    number = f"{int(value):,}" if value.is_integer() else f"{value:,}"
+    spaced_unit = unit if unit.startswith("%") else f" {unit}"
+    return f"{qualifier} {number}{spaced_unit}".strip()
 
 
 def load_key_figures(path: str | Path) -> dict:
@@ -208,16 +212,15 @@ def _render_panel(panel: Panel, cite: Cite, ident: str) -> str:
         f'<desc id="{ident}-desc">{escape(description)}</desc>' + "".join(rows) + "</svg>"
     )
     keys = list(dict.fromkeys(datum.cite for datum in panel.data if datum.cite))
-    if keys:
-        source = "Source: " + ", ".join(cite(key) for key in keys)
-    else:
-        source = escape(panel.note)
-    scale = f"Bars are drawn on a scale from 0 to {_format_scale(panel)}."
+    sources = ["Source: " + ", ".join(cite(key) for key in keys)] if keys else []
+    if panel.note:
+        sources.append(escape(panel.note))
+    scale = f"Bars are drawn on a scale from 0 to {format_value(panel.scale_max, panel.unit)}."
     return (
         f'<div class="kf__panel" id="{ident}">'
         f'<p class="kf__title">{escape(panel.title)}</p>'
         f'<p class="kf__scale">{escape(scale)}</p>{svg}'
-        f'<p class="kf__source">{source}</p></div>'
+        f'<p class="kf__source">{" ".join(sources)}</p></div>'
     )
 
 
@@ -237,10 +240,6 @@ def _render_table(figures: KeyFigures, cite: Cite) -> str:
         '<th scope="col">Sentence in the article</th><th scope="col">Citation</th></tr></thead>'
         "<tbody>\n" + "\n".join(body) + "\n</tbody></table></details>"
     )
-
-
-def _format_scale(panel: Panel) -> str:
-    return Datum("", panel.scale_max, panel.unit, "", None).display
 
 
 def _panel(raw: object, path: str, where: str) -> Panel:
