@@ -217,8 +217,12 @@ def threaded_httpserver(registry_server: HTTPServer) -> Iterator[HTTPServer]:
 
 
 @pytest.fixture
-def fake_registry(registry_server: HTTPServer) -> Iterator[FakeRegistry]:
+def make_registry(threaded_httpserver: HTTPServer) -> Callable[[str], FakeRegistry]:
+    """Factory: a fake registry answering from `tests/fixtures/registry/<name>`."""
+    return lambda name: FakeRegistry(threaded_httpserver, load_records(name))
+
+
+@pytest.fixture
+def fake_registry(make_registry: Callable[[str], FakeRegistry]) -> FakeRegistry:
     """The fake registry holding the corrected sources (`tests/fixtures/registry/corrected.json`)."""
-    registry_server.clear()
-    yield FakeRegistry(registry_server, load_records())
-    registry_server.clear()
+    return make_registry("corrected.json")

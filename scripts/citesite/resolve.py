@@ -289,7 +289,7 @@ def compare(entry: BibEntry, registered: Registered) -> list[FieldProblem]:
     if entry.year and registered.years:
         problems.extend(_compare_year(entry.year, registered))
     if entry.container and (registered.journal or registered.journal_short) and not _same_journal(entry.container, registered):
-        shown = " / ".join(name for name in (registered.journal, registered.journal_short) if name)
+        shown = " / ".join(_unmarked(name) for name in (registered.journal, registered.journal_short) if name)
         problems.append(FieldProblem("journal", entry.container, shown))
     for name, bib, registry in (("volume", entry.volume, registered.volume), ("issue", entry.issue, registered.issue)):
         if bib and registry and _number(bib) != _number(registry):
