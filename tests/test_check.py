@@ -318,3 +318,14 @@ def test_lock_file_written_by_check_is_valid_json(fake_registry, client, tmp_pat
     _check(load_bibliography(ROOT / "bib" / "references.bib"), fake_registry, client, lock_path)
     entries = json.loads(lock_path.read_text(encoding="utf-8"))["entries"]
     assert entries["10.1200/edbk_397912"]["key"] == "fein2023"
+
+
+def test_lock_drops_dois_no_longer_in_the_bibliography(fake_registry, client, tmp_path) -> None:
+    """After a DOI is corrected in the `.bib`, the next online run drops the old DOI's record."""
+    lock_path = tmp_path / "lock.json"
+    text = (ROOT / "bib" / "references.bib").read_text(encoding="utf-8")
+    _check(parse_bibliography(text.replace("10.1200/EDBK_397912", "10.1200/EDBK.397912")), fake_registry, client, lock_path)
+    assert "10.1200/edbk.397912" in read_lock(lock_path)
+    _check(parse_bibliography(text), fake_registry, client, lock_path)
+    lock = read_lock(lock_path)
+    assert "10.1200/edbk.397912" not in lock and lock["10.1200/edbk_397912"].status == "verified"

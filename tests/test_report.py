@@ -84,3 +84,10 @@ def test_console_names_a_bad_status_without_field_problems() -> None:
     """A failing status with no field problem still gets a line with its reason."""
     result = ReferenceResult("x", "10.1000/x", 2, (), "retracted", detail="retracted by 10.1000/notice")
     assert console_report([result]).splitlines()[1] == "error: x [2] retracted: retracted by 10.1000/notice"
+
+
+def test_console_flags_an_entry_with_neither_doi_nor_url() -> None:
+    """A `no_doi` entry without a URL is a problem line; a web page with a URL is not."""
+    bare = ReferenceResult("bare", "", 4, (), "no_doi", detail="no DOI and no URL")
+    assert console_report([bare]).splitlines()[1] == "error: bare [4] no_doi: no DOI and no URL"
+    assert console_report([RESULTS[-1]]).splitlines() == ["references: 1 no_doi"]

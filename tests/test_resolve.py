@@ -244,3 +244,11 @@ def test_fixture_records_are_valid_csl() -> None:
         if not doi.startswith("_"):
             registered = registered_from_csl(record["csl"])
             assert registered.title and registered.authors and registered.years, doi
+
+
+def test_missing_registration_agency_is_unavailable(fake_registry, client) -> None:
+    """An RA lookup without an agency leaves the retraction check undone, so nothing is verified."""
+    fake_registry.override(r"^/ra/", lambda request: Response('[{"DOI": "x", "status": "DOI does not exist"}]', content_type="application/json"))
+    resolution = resolve(WANG, client, resolver_url=fake_registry.url, crossref_url=fake_registry.url)
+    assert resolution.outcome == UNAVAILABLE
+    assert "no registration agency (HTTP 200)" in resolution.message

@@ -27,6 +27,8 @@ VERIFIED, MISMATCH, NOT_FOUND_STATUS, RETRACTED = "verified", "mismatch", "not_f
 UNVERIFIED, INVALID, NO_DOI = "unverified", "invalid", "no_doi"
 STATUSES = (VERIFIED, MISMATCH, NOT_FOUND_STATUS, RETRACTED, UNVERIFIED, INVALID, NO_DOI)
 """Every status, in report order."""
+PROBLEM_STATUSES = (MISMATCH, NOT_FOUND_STATUS, RETRACTED, INVALID)
+"""Statuses that are real problems: warnings in every build, so `--strict` fails on them."""
 MAX_WORKERS = 6
 """DOIs resolved at once; the client still caps requests in flight per host."""
 PROGRESS_MIN_LOOKUPS = 10
@@ -88,23 +90,22 @@ def check_references(
             elif online:
                 to_resolve.setdefault(entry.doi, entry.doi_raw)
 
-    if to_resolve:
-        fetched = _resolve_all(to_resolve, client, resolver_url, crossref_url, progress)
-        checked_at = format_time(now)
-        known.update({doi: (resolution, checked_at) for doi, resolution in fetched.items()})
+    fetched = _resolve_all(to_resolve, client, resolver_url, crossref_url, progress) if to_resolve else {}
+    checked_at = format_time(now)
+    known.update({doi: (resolution, checked_at) for doi, resolution in fetched.items()})
 
-    results = [_result(entry, numbers, known.get(entry.doi), lock.get(entry.doi), online) for entry in entries]
-    if to_resolve:
-        # Only real answers are kept. `not_found` is one: the handle API said so with a
-        # definitive responseCode 100, and keeping it lets offline builds block on it. Timeouts,
-        # 5xx, rate limits and unusable answers say nothing about the DOI and are never stored.
-        stored = {}
-        for entry, result in zip(entries, results):
-            resolution = known.get(entry.doi, (None, ""))[0]
-            if entry.doi in to_resolve and resolution and resolution.outcome in (FOUND, NOT_FOUND) and entry.doi not in stored:
-                stored[entry.doi] = LockRecord(entry.doi, entry.key, result.status, result.checked_at, entry.fingerprint, resolution)
-        if stored:
-            update_lock(lock_path, stored)
+    results = [_result(entry, numbers, known.get(entry.doi), lock.get(entry.doi)) for entry in entries]
+    # Only real answers are kept. `not_found` is one: the handle API said so with a definitive
+    # responseCode 100, and keeping it lets offline builds block on it. Timeouts, 5xx, rate
+    # limits and unusable answers say nothing about the DOI and are never stored. DOIs no longer
+    # in the bibliography are dropped, so the lockfile mirrors the `.bib` file.
+    stored: dict[str, LockRecord] = {}
+    for entry, result in zip(entries, results):
+        resolution = fetched.get(entry.doi)
+        if resolution is not None and resolution.outcome in (FOUND, NOT_FOUND):
+            stored.setdefault(entry.doi, LockRecord(entry.doi, entry.key, result.status, checked_at, entry.fingerprint, resolution))
+    if stored:
+        update_lock(lock_path, stored, keep={entry.doi for entry in entries if entry.doi})
     return results
 
 
@@ -148,9 +149,9 @@ def _result(
     entry: BibEntry,
     numbers: Mapping[str, int],
     known: tuple[Resolution, str] | None,
-    stale: LockRecord | None,
-    online: bool,
+    record: LockRecord | None,
 ) -> ReferenceResult:
+    """The result for one entry; `known` is its DOI's resolution (none offline without a fresh record)."""
     base = {"key": entry.key, "doi": entry.doi, "number": numbers.get(entry.key), "printed": entry.printed, "url": entry.url}
     if not entry.doi:
         return ReferenceResult(**base, status=NO_DOI, detail="no DOI" + (f"; web page {entry.url}" if entry.url else " and no URL"))
@@ -158,13 +159,13 @@ def _result(
         problem = FieldProblem("doi", entry.doi_raw, "not a DOI (expected 10.<4-9 digits>/<suffix>)")
         return ReferenceResult(**base, status=INVALID, problems=(problem,))
     if known is None:
-        if stale is None:
+        if record is None:
             detail = "not yet verified: no record in the lockfile"
-        elif stale.fingerprint != entry.fingerprint:
-            detail = f"not yet verified: entry edited since it was checked on {stale.checked_at}"
+        elif record.fingerprint != entry.fingerprint:
+            detail = f"not yet verified: entry edited since it was checked on {record.checked_at}"
         else:
-            detail = f"not yet verified: last checked on {stale.checked_at}, record is stale"
-        return ReferenceResult(**base, status=UNVERIFIED, detail=detail if not online else "not verified")
+            detail = f"not yet verified: last checked on {record.checked_at}, record is stale"
+        return ReferenceResult(**base, status=UNVERIFIED, detail=detail)
     resolution, checked_at = known
     status, problems, detail = classify(entry, resolution)
     return ReferenceResult(**base, status=status, problems=problems, detail=detail, checked_at=checked_at if status != UNVERIFIED else "")

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from citesite.check import STATUSES, UNVERIFIED, ReferenceResult
+from citesite.check import NO_DOI, STATUSES, UNVERIFIED, VERIFIED, ReferenceResult
 from citesite.problems import NumberingProblem
 
 
@@ -69,7 +69,8 @@ def console_report(results: Sequence[ReferenceResult], numbering: Sequence[Numbe
             lines.append(
                 f"{problem.severity}: {label} {problem.field}: .bib {_shown(problem.bib)}, registry {_shown(problem.registry)}"
             )
-        if result.status not in (UNVERIFIED, "verified", "no_doi") and not result.problems:
+        quiet = result.status in (VERIFIED, UNVERIFIED) or (result.status == NO_DOI and result.url)
+        if not result.problems and not quiet:
             lines.append(f"error: {label} {result.status}: {result.detail}")
     pending = [result for result in results if result.status == UNVERIFIED]
     if pending:

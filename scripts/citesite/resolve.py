@@ -143,7 +143,7 @@ def resolve(
 def _resolve(doi: str, normal: str, client: PoliteClient, resolver: str, crossref: str) -> Resolution:
     handle = client.get(doi_url(doi, f"{resolver}/api/handles"), {"Accept": "application/json"})
     if handle.status in (404, 410):
-        code = _json_or_none(handle, dict).get("responseCode", "?")
+        code = _json_or_empty(handle, dict).get("responseCode", "?")
         return Resolution(normal, NOT_FOUND, f"{handle.url}: DOI not registered (HTTP {handle.status}, responseCode {code})")
     answer = _json(handle, dict)
     if answer.get("responseCode") == 100:
@@ -154,8 +154,11 @@ def _resolve(doi: str, normal: str, client: PoliteClient, resolver: str, crossre
     # The RA comes from doi.org's own RA lookup rather than from the CSL `source`/`publisher`:
     # only the lookup is authoritative, and only Crossref DOIs have `updated-by` notices to fetch.
     ra_reply = client.get(doi_url(doi, f"{resolver}/ra"), {"Accept": "application/json"})
-    ra_list = _json(ra_reply, list) if ra_reply.status == 200 else []
+    ra_list = _json(ra_reply, list)
     ra = str(ra_list[0].get("RA", "")) if ra_list and isinstance(ra_list[0], dict) else ""
+    if ra_reply.status != 200 or not ra:
+        # Without the RA, a Crossref DOI would go unchecked for retractions: not a verification.
+        raise _Unusable(ra_reply, f"no registration agency (HTTP {ra_reply.status}): {ra_list!r:.100}")
 
     meta = client.get(doi_url(doi, resolver), {"Accept": CSL_JSON})
     if meta.status != 200:
@@ -196,7 +199,7 @@ def _json(reply: Reply, kind: type) -> Any:
     return value
 
 
-def _json_or_none(reply: Reply, kind: type) -> Any:
+def _json_or_empty(reply: Reply, kind: type) -> Any:
     try:
         return _json(reply, kind)
     except _Unusable:
