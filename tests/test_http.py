@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 
+import httpx
 import pytest
 from werkzeug import Request, Response
 
@@ -318,3 +319,16 @@ def test_limiter_is_thread_safe() -> None:
     with ThreadPoolExecutor(max_workers=8) as pool:
         slots = sorted(pool.map(lambda _: limiter.wait("h"), range(20)))
     assert slots == pytest.approx([100.0 + 0.1 * n for n in range(20)])
+
+
+def test_connect_timeouts_on_every_attempt_switch_offline(monkeypatch) -> None:
+    """A host that never accepts a connection (connect timeout on each attempt) is treated as absent."""
+    with PoliteClient(rate_per_s=None, backoff_s=0.0, max_retries=2) as client:
+
+        def no_connection(*args: object, **kwargs: object) -> None:
+            raise httpx.ConnectTimeout("timed out")
+
+        monkeypatch.setattr(client._http, "stream", no_connection)
+        with pytest.raises(FetchError, match=r"could not connect to 127.0.0.1:9 within 5 s \(gave up after 3 attempts\)") as caught:
+            client.get("http://127.0.0.1:9/x")
+        assert caught.value.offline and client.offline and client.requests_sent == 3

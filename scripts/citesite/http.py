@@ -239,7 +239,7 @@ class PoliteClient:
                     self.limiter.pause(httpx.URL(reply.url).netloc.decode(), wait)
             if attempt >= self.max_retries:
                 attempts = f"{attempt + 1} attempt" + ("s" if attempt else "")
-                raise FetchError(url, f"{reason} (gave up after {attempts})")
+                raise FetchError(url, f"{reason} (gave up after {attempts})", offline=self.offline)
             logger.debug("%s: %s; retry %d in %.1f s", url, reason, attempt + 1, wait)
             self._sleep(wait)
             attempt += 1
@@ -256,12 +256,12 @@ class PoliteClient:
         return wait
 
     def _attempt(self, url: str, headers: Mapping[str, str]) -> Reply:
-        """One attempt: every redirect hop within one deadline."""
-        deadline = self._clock() + self.total_timeout_s
+        """One attempt: every redirect hop within one deadline, counted from the first send."""
+        deadline: float | None = None
         seen = [url]
         current = url
         while True:
-            reply = self._hop(current, headers, deadline)
+            reply, deadline = self._hop(current, headers, deadline)
             location = reply.headers.get("location")
             if reply.status not in _REDIRECTS or not location:
                 return reply
@@ -275,11 +275,15 @@ class PoliteClient:
             seen.append(target)
             current = target
 
-    def _hop(self, url: str, headers: Mapping[str, str], deadline: float) -> Reply:
-        """One request, body read within the size cap and the deadline."""
+    def _hop(self, url: str, headers: Mapping[str, str], deadline: float | None) -> tuple[Reply, float]:
+        """One request, body read within the size cap and the deadline (set here on the first hop)."""
         host = httpx.URL(url).netloc.decode()
-        self.limiter.wait(host)
+        # The rate slot is taken while holding an in-flight slot, so requests freed together by
+        # the semaphore still leave at the host's pace; the deadline starts after both waits.
         with self._slot(host):
+            self.limiter.wait(host)
+            if deadline is None:
+                deadline = self._clock() + self.total_timeout_s
             remaining = deadline - self._clock()
             if remaining <= 0:
                 raise _Retryable(f"no answer within {self.total_timeout_s:g} s")
@@ -290,12 +294,13 @@ class PoliteClient:
                 with self._http.stream("GET", url, headers=dict(headers), timeout=timeout) as response:
                     self.limiter.observe(host, response.headers)
                     body = self._read(response, url, deadline)
-                    return Reply(
+                    reply = Reply(
                         url=url,
                         status=response.status_code,
                         headers={name.lower(): value for name, value in response.headers.items()},
                         body=body,
                     )
+                    return reply, deadline
             except httpx.ConnectTimeout:
                 raise _Retryable(f"could not connect to {host} within {timeout.connect:g} s", connect=True) from None
             except httpx.TimeoutException:
