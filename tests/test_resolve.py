@@ -93,7 +93,9 @@ def _loop(request: Request) -> Response:
 
 FAULTS = [
     # (what, path pattern, handler, outcome, message fragment)
-    ("handle 410", r"^/api/handles/", _status(410), NOT_FOUND, "HTTP 410"),
+    ("handle 410", r"^/api/handles/", _status(410, body='{"responseCode": 100}'), NOT_FOUND, "HTTP 410, responseCode 100"),
+    ("handle 404 page", r"^/api/handles/", _status(404, "text/html", "<html></html>"), UNAVAILABLE, "expected JSON, got text/html (HTTP 404)"),
+    ("handle 404 no code", r"^/api/handles/", _status(404), UNAVAILABLE, "unexpected answer HTTP 404, responseCode None"),
     ("handle 500", r"^/api/handles/", _status(500), UNAVAILABLE, "HTTP 500 (gave up after 2 attempts)"),
     ("handle 503", r"^/api/handles/", _status(503), UNAVAILABLE, "HTTP 503 (gave up after 2 attempts)"),
     ("handle HTML", r"^/api/handles/", _status(200, "text/html", "<html></html>"), UNAVAILABLE, "expected JSON, got text/html"),

@@ -142,14 +142,14 @@ def resolve(
 
 def _resolve(doi: str, normal: str, client: PoliteClient, resolver: str, crossref: str) -> Resolution:
     handle = client.get(doi_url(doi, f"{resolver}/api/handles"), {"Accept": "application/json"})
-    if handle.status in (404, 410):
-        code = _json_or_empty(handle, dict).get("responseCode", "?")
-        return Resolution(normal, NOT_FOUND, f"{handle.url}: DOI not registered (HTTP {handle.status}, responseCode {code})")
+    # Only the handle API's own responseCode 100 means "not registered": a bare 404 (say, from a
+    # wrong DOI_RESOLVER_URL) must not be stored in the lock as a verdict on the DOI.
     answer = _json(handle, dict)
-    if answer.get("responseCode") == 100:
-        return Resolution(normal, NOT_FOUND, f"{handle.url}: DOI not registered (responseCode 100)")
-    if handle.status != 200 or answer.get("responseCode") not in (1, 200):
-        raise _Unusable(handle, f"unexpected answer HTTP {handle.status}, responseCode {answer.get('responseCode')!r}")
+    code = answer.get("responseCode")
+    if code == 100:
+        return Resolution(normal, NOT_FOUND, f"{handle.url}: DOI not registered (HTTP {handle.status}, responseCode 100)")
+    if handle.status != 200 or code not in (1, 200):
+        raise _Unusable(handle, f"unexpected answer HTTP {handle.status}, responseCode {code!r}")
 
     # The RA comes from doi.org's own RA lookup rather than from the CSL `source`/`publisher`:
     # only the lookup is authoritative, and only Crossref DOIs have `updated-by` notices to fetch.
@@ -197,13 +197,6 @@ def _json(reply: Reply, kind: type) -> Any:
     if not isinstance(value, kind):
         raise _Unusable(reply, f"expected a JSON {kind.__name__}, got {type(value).__name__}")
     return value
-
-
-def _json_or_empty(reply: Reply, kind: type) -> Any:
-    try:
-        return _json(reply, kind)
-    except _Unusable:
-        return kind()
 
 
 def registered_from_csl(csl: dict[str, Any]) -> Registered:
