@@ -16,9 +16,10 @@ from mkdocs.structure.files import File
 from mkdocs.utils import get_relative_url
 from mkdocs.utils.meta import get_data
 
-from citesite import audit, chart, glossary, meta, pipeline
+from citesite import audit, chart, check, glossary, meta, pipeline
 from citesite.bib import BibError, load_bibliography
 from citesite.citations import PageSource
+from citesite.problems import NumberingProblem
 
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
@@ -30,6 +31,8 @@ log = logging.getLogger("mkdocs.plugins.citesite")
 
 BIB_FILE = "bib/references.bib"
 """The bibliography, relative to mkdocs.yml (the same file the bibtex plugin is given)."""
+LOCK_FILE = "bib/doi-lock.json"
+"""The DOI verification lockfile, relative to mkdocs.yml."""
 BIB_DOWNLOAD = "downloads/references.bib"
 """Where the site offers the bibliography for download."""
 KEY_FIGURES = "data/key-figures.yml"
@@ -102,12 +105,13 @@ def on_nav(nav: Navigation, config: MkDocsConfig, files: Files) -> Navigation:
             _build.glossary_url = page.file.url
     site = pipeline.prepare(_build.bibliography, list(_build.sources.values()))
     problems = pipeline.source_problems(site)
+    for problem in problems:
+        _report(problem)
     unknown = [problem for problem in problems if problem.kind == "unknown_key"]
     if unknown:
         # mkdocs-bibtex would drop these from the text silently; a missing citation must stop the build.
         raise PluginError("\n".join(str(problem) for problem in unknown))
-    for problem in problems:
-        (log.warning if problem.severity == "error" else log.info)(str(problem))
+    _check_dois(site)
     _build.site = site
     return nav
 
@@ -145,7 +149,39 @@ def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
 def on_post_build(config: MkDocsConfig) -> None:
     assert _build is not None and _build.site is not None
     for problem in audit.audit_site(Path(config.site_dir), _build.site, list(_build.sources.values())):
-        log.warning(str(problem))
+        _report(problem)
+
+
+def site_numbers() -> dict[str, int]:
+    """Site-wide number of each cited key in the last build (for `python -m citesite check`)."""
+    if _build is None or _build.site is None:
+        return {}
+    return dict(_build.site.numbering.numbers)
+
+
+def _report(problem: NumberingProblem) -> None:
+    """Log a numbering problem: errors as warnings (so `--strict` fails), the rest as info.
+
+    The record carries the problem itself, so `python -m citesite check` can collect them.
+    """
+    level = logging.WARNING if problem.severity == "error" else logging.INFO
+    log.log(level, str(problem), extra={"citesite_problem": problem})
+
+
+def _check_dois(site: pipeline.SiteCitations) -> None:
+    """The offline DOI check: statuses from the lockfile only; no request leaves the machine."""
+    assert _build is not None
+    results = check.check_references(
+        _build.bibliography, online=False, lock_path=_build.root / LOCK_FILE, numbers=site.numbering.numbers
+    )
+    site.verified = {r.key: r.checked_at[:10] for r in results if r.status == check.VERIFIED and r.checked_at}
+    for result in results:
+        if result.status in check.PROBLEM_STATUSES:
+            fields = "; ".join(f"{p.field}: .bib '{p.bib}', registry '{p.registry}'" for p in result.problems if p.severity == "error")
+            log.warning(f"{LOCK_FILE}: '{result.key}' is {result.status}" + (f" ({fields})" if fields else ""))
+    pending = [result.key for result in results if result.status == check.UNVERIFIED]
+    if pending:
+        log.info(f"{len(pending)} DOI(s) not yet verified (run make check-refs): {', '.join(pending)}")
 
 
 def _linker(page: Page) -> pipeline.Link:
