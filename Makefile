@@ -28,8 +28,9 @@ serve: $(STAMP)
 build: $(STAMP)
 	$(BIN)/mkdocs build --strict
 
+# MAX_AGE_DAYS=0 re-checks every DOI, however fresh its lock record (the weekly re-check does).
 check-refs: $(STAMP)
-	$(BIN)/python -m citesite check --online --json reference-report.json
+	$(BIN)/python -m citesite check --online --json reference-report.json $(if $(MAX_AGE_DAYS),--max-age-days $(MAX_AGE_DAYS))
 
 publish: $(STAMP)
 	$(BIN)/python -m citesite check --online --for-publish --json reference-report.json
