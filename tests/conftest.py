@@ -87,6 +87,14 @@ def _network_guard() -> Iterator[None]:
 
 
 @pytest.fixture
+def refused_url() -> str:
+    """A loopback address where nothing listens: connecting is refused."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{probe.getsockname()[1]}"
+
+
+@pytest.fixture
 def network_blocked() -> type[Exception]:
     """The exception type the network guard raises."""
     return NetworkBlocked

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import socket
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
@@ -165,11 +164,9 @@ def test_stale_and_edited_records_need_a_new_check(fake_registry, client, tmp_pa
     assert {r.checked_at for r in rechecked if r.doi} == {"2025-12-27T10:00:00Z"}
 
 
-def test_network_absent_goes_offline_at_once(tmp_path) -> None:
+def test_network_absent_goes_offline_at_once(tmp_path, refused_url) -> None:
     """With the resolver refusing connections, the run goes offline after the first failures: no lock written."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        url = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    url = refused_url
     with PoliteClient(rate_per_s=None) as client:
         results = check_references(
             load_bibliography(ROOT / "bib" / "references.bib"), online=True, lock_path=tmp_path / "lock.json",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -35,12 +34,6 @@ def client() -> Iterator[PoliteClient]:
     """A client with short timeouts and backoff and no default rate limit, for fast tests."""
     with PoliteClient(mailto="tests@example.org", total_timeout_s=0.5, backoff_s=0.01, max_retries=2, rate_per_s=None) as client:
         yield client
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.mark.parametrize(
@@ -247,9 +240,9 @@ def test_redirect_chain_is_bounded(httpserver, client) -> None:
         client.get(httpserver.url_for("/r0"))
 
 
-def test_connection_refused_switches_offline(client) -> None:
+def test_connection_refused_switches_offline(client, refused_url) -> None:
     """A refused connection marks the client offline; later requests fail at once without sending."""
-    url = f"http://127.0.0.1:{_free_port()}/x"
+    url = f"{refused_url}/x"
     with pytest.raises(FetchError, match="offline: cannot connect") as first:
         client.get(url)
     assert first.value.offline and client.offline
@@ -289,11 +282,10 @@ def test_rate_limit_headers_slow_the_client(fake_registry) -> None:
     assert arrivals[-1] - arrivals[1] >= 0.6
 
 
-def test_concurrent_gets_share_one_offline_switch() -> None:
+def test_concurrent_gets_share_one_offline_switch(refused_url) -> None:
     """Once one thread finds the network gone, the others stop too."""
-    port = _free_port()
     with PoliteClient(rate_per_s=None) as client, ThreadPoolExecutor(max_workers=4) as pool:
-        errors = list(pool.map(lambda n: _error(client, f"http://127.0.0.1:{port}/{n}"), range(20)))
+        errors = list(pool.map(lambda n: _error(client, f"{refused_url}/{n}"), range(20)))
     assert all(error is not None and error.offline for error in errors)
     assert client.requests_sent <= 4
 

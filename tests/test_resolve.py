@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -139,12 +138,9 @@ def test_non_crossref_doi_skips_crossref(fake_registry, client) -> None:
     assert not any(path.startswith("/works/") for path in fake_registry.paths())
 
 
-def test_connection_refused_is_unavailable_and_offline(client) -> None:
+def test_connection_refused_is_unavailable_and_offline(client, refused_url) -> None:
     """A resolver that refuses connections gives `unavailable` with the offline flag set."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    resolution = resolve(WANG, client, resolver_url=f"http://127.0.0.1:{port}", crossref_url=f"http://127.0.0.1:{port}")
+    resolution = resolve(WANG, client, resolver_url=refused_url, crossref_url=refused_url)
     assert resolution.outcome == UNAVAILABLE
     assert resolution.offline
     assert "cannot connect" in resolution.message
