@@ -15,6 +15,7 @@ from werkzeug import Response
 from citesite.bib import load_bibliography, parse_bibliography
 from citesite.check import (
     MAX_WORKERS,
+    PROBLEM_STATUSES,
     ReferenceResult,
     check_references,
     default_client,
@@ -326,3 +327,12 @@ def test_lock_drops_dois_no_longer_in_the_bibliography(fake_registry, client, tm
     _check(parse_bibliography(text), fake_registry, client, lock_path)
     lock = read_lock(lock_path)
     assert "10.1200/edbk.397912" not in lock and lock["10.1200/edbk_397912"].status == "verified"
+
+
+@pytest.mark.parametrize(
+    ("status", "problem"),
+    [("verified", False), ("mismatch", True), ("not_found", True), ("retracted", True), ("unverified", False), ("invalid", True), ("no_doi", False)],
+)
+def test_problem_statuses(status, problem) -> None:
+    """Statuses that say the entry is wrong are problems; not yet verified and web pages are not."""
+    assert (status in PROBLEM_STATUSES) is problem

@@ -28,6 +28,8 @@ UNVERIFIED, INVALID, NO_DOI = "unverified", "invalid", "no_doi"
 STATUSES = (VERIFIED, MISMATCH, NOT_FOUND_STATUS, RETRACTED, UNVERIFIED, INVALID, NO_DOI)
 """Every status, in report order."""
 PROBLEM_STATUSES = (MISMATCH, NOT_FOUND_STATUS, RETRACTED, INVALID)
+"""Statuses that say the entry is wrong (a failed check); `unverified` and `no_doi` do not."""
+PROBLEM_STATUSES = (MISMATCH, NOT_FOUND_STATUS, RETRACTED, INVALID)
 """Statuses that are real problems: warnings in every build, so `--strict` fails on them."""
 MAX_WORKERS = 6
 """DOIs resolved at once; the client still caps requests in flight per host."""
