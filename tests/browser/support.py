@@ -1,0 +1,173 @@
+"""What the browser tests share besides fixtures: paths, the served site, and what readers do.
+
+A *page path* is a page's URL relative to the site root: "" for the home page, "glossary/" for
+the glossary. Pages are listed from the built sitemap.xml, so new pages are tested as they appear.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from playwright.sync_api import Locator, Page, expect
+
+REPO = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+"""Debian's Chromium (`make chromium` installs it)."""
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+"""No sandbox (containers), and none of Chromium's own calls home."""
+AXE_JS = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
+"""axe-core, pinned in tests/browser/package.json and installed by `make test`."""
+SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
+"""Where screenshots go for a person to look at (gitignored)."""
+SCHEMES = {"light": "default", "dark": "slate"}
+"""Reader's palette -> Material's `data-md-color-scheme`."""
+SERIOUS = ("serious", "critical")
+"""axe impacts the site must not have."""
+
+GLOSSARY = "glossary/"
+"""Page path of the glossary."""
+REFERENCES = "references/"
+"""Page path of the References page."""
+
+_RESULTS = re.compile(r"^(\d+|No) matching documents?$")
+
+
+@dataclass(frozen=True)
+class Site:
+    """The built site and where it is served."""
+
+    root: Path
+    """Directory of the built site."""
+    base_url: str
+    """`http://127.0.0.1:<port>/`."""
+    pages: list[str]
+    """Page paths of every page in the sitemap."""
+
+    def url(self, path: str) -> str:
+        """Absolute URL of a page path (fragments and queries allowed)."""
+        return urljoin(self.base_url, path)
+
+    def path_of(self, url: str) -> str:
+        """Page path of a URL on this site, query and fragment dropped."""
+        return urlsplit(url).path.removeprefix(urlsplit(self.base_url).path)
+
+    def html(self, path: str) -> str:
+        """The built HTML of a page."""
+        return (self.root / path / "index.html").read_text(encoding="utf-8")
+
+    def article_text(self, path: str) -> str:
+        """The text of a page's article (what the search index holds), tags dropped."""
+        reader = _ArticleText()
+        reader.feed(self.html(path))
+        return "".join(reader.text)
+
+    def pages_mentioning(self, word: str) -> list[str]:
+        """Pages whose article contains `word` as a whole word (case-insensitive)."""
+        pattern = re.compile(rf"\b{re.escape(word)}\b", re.IGNORECASE)
+        return [path for path in self.pages if pattern.search(self.article_text(path))]
+
+    def headings(self, path: str) -> list[str]:
+        """Text of a page's headings `<h1>`..`<h6>`, in order, tags and permalink marks dropped."""
+        found = re.findall(r"<h([1-6])\b[^>]*>(.*?)</h\1>", self.html(path), re.DOTALL)
+        return [" ".join(re.sub(r"<[^>]+>|¶", " ", inner).split()) for _, inner in found]
+
+    def pages_containing(self, html: str) -> list[str]:
+        """Pages whose built HTML contains the literal string `html`."""
+        return [path for path in self.pages if html in self.html(path)]
+
+
+class _ArticleText(HTMLParser):
+    """Collects the text inside Material's `<article>`."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.depth = 0
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "article":
+            self.depth += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "article" and self.depth:
+            self.depth -= 1
+
+    def handle_data(self, data: str) -> None:
+        if self.depth:
+            self.text.append(data)
+
+
+def search(page: Page, site: Site, query: str) -> Locator:
+    """Type `query` into the header search of the home page; the result count once it is shown.
+
+    The query is entered in one go (`fill`, then a key so Material's keyup handler runs) so that
+    no result list for a prefix of the query is ever drawn.
+    """
+    page.goto(site.url(""))
+    box = page.locator("input.md-search__input")
+    box.click()
+    box.fill(query)
+    box.press("End")
+    meta = page.locator(".md-search-result__meta")
+    expect(meta).to_have_text(_RESULTS)
+    return meta
+
+
+def result_count(meta: Locator) -> int:
+    """The number in "N matching documents"."""
+    match = _RESULTS.match(meta.inner_text().strip())
+    assert match, meta.inner_text()
+    return 0 if match[1] == "No" else int(match[1])
+
+
+def result_pages(page: Page, site: Site, count: int) -> list[str]:
+    """Page paths of the search results, best first, after scrolling until all `count` are drawn.
+
+    Material draws ten results and more as the list is scrolled.
+    """
+    items = page.locator("li.md-search-result__item")
+    for _ in range(count):
+        drawn = items.count()
+        if drawn >= count:
+            break
+        page.locator(".md-search__scrollwrap").evaluate("wrap => wrap.scrollTo(0, wrap.scrollHeight)")
+        expect(items).not_to_have_count(drawn)
+    expect(items).to_have_count(count)
+    hrefs = items.evaluate_all("items => items.map(item => item.querySelector('a').href)")
+    return [site.path_of(href) for href in hrefs]
+
+
+def scheme(page: Page) -> str | None:
+    """Material's colour scheme of the page (`default` or `slate`)."""
+    return page.locator("body").get_attribute("data-md-color-scheme")
+
+
+def run_axe(page: Page) -> dict[str, Any]:
+    """axe-core's results for the page as it is now (all WCAG and best-practice rules axe runs by default)."""
+    page.add_script_tag(path=str(AXE_JS))
+    results: dict[str, Any] = page.evaluate("() => axe.run(document, { resultTypes: ['violations'] })")
+    return results
+
+
+def serious_violations(results: dict[str, Any]) -> list[str]:
+    """One line per serious or critical violation node: rule, impact, element, what to fix."""
+    lines = []
+    for violation in results["violations"]:
+        if violation["impact"] in SERIOUS:
+            for node in violation["nodes"]:
+                summary = " ".join(node["failureSummary"].split())
+                lines.append(f"{violation['id']} ({violation['impact']}) {node['target']}: {summary}")
+    return lines
