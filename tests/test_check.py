@@ -336,3 +336,15 @@ def test_lock_drops_dois_no_longer_in_the_bibliography(fake_registry, client, tm
 def test_problem_statuses(status, problem) -> None:
     """Statuses that say the entry is wrong are problems; not yet verified and web pages are not."""
     assert (status in PROBLEM_STATUSES) is problem
+
+
+@pytest.mark.parametrize(("mailto", "spacing", "in_flight"), [("", 0.2, {"127.0.0.1:9": 1}), ("ed@example.org", 0.1, {})])
+def test_default_client_follows_crossrefs_pools(monkeypatch: pytest.MonkeyPatch, mailto: str, spacing: float,
+                                                in_flight: dict[str, int]) -> None:
+    """Without a contact Crossref gets its public pool (5/s, one at a time); with one, the polite pool (10/s)."""
+    monkeypatch.setenv("CROSSREF_API_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("CITESITE_MAILTO", mailto)
+    with default_client() as client:
+        assert client.limiter.spacing("127.0.0.1:9") == pytest.approx(spacing)
+        assert client.limiter.spacing("doi.org") == 0.0
+        assert client.host_in_flight == in_flight

@@ -34,8 +34,10 @@ MAX_RETRY_AFTER_S = 60.0
 """Longest `Retry-After` honoured; a host asking for more is reported as unavailable."""
 MAX_IN_FLIGHT_PER_HOST = 3
 """Concurrent requests per host (Crossref's polite pool allows 3)."""
-DEFAULT_RATE_PER_S = 5.0
-"""Requests per second per host until the host says otherwise (Crossref's public pool: 5/s)."""
+DEFAULT_RATE_PER_S: float | None = None
+"""Requests per second per host before the host announces a limit: none, the in-flight cap rules."""
+CROSSREF_RATE_PER_S = {True: 10.0, False: 5.0}
+"""Crossref's documented rates before its headers arrive: polite pool (with mailto), public pool."""
 MAX_BODY_BYTES = 2 * 1024 * 1024
 """Largest response body read; a CSL record is a few kilobytes."""
 MAX_REDIRECTS = 5
@@ -136,11 +138,20 @@ class RateLimiter:
         return slot
 
     def observe(self, host: str, headers: Mapping[str, str]) -> None:
-        """Slow down to what the host's rate-limit headers allow (never speed up past the default)."""
+        """Follow the rate the host's `x-rate-limit-*` headers announce: they are the host's own word."""
         spacing = parse_rate_limit(headers)
         if spacing is not None:
-            with self._lock:
-                self._spacing[host] = max(self.default_spacing_s, spacing)
+            self.set_rate(host, spacing)
+
+    def spacing(self, host: str) -> float:
+        """Seconds between two requests to `host` now."""
+        with self._lock:
+            return self._spacing.get(host, self.default_spacing_s)
+
+    def set_rate(self, host: str, spacing_s: float) -> None:
+        """Space requests to `host` by `spacing_s` seconds (until its headers say otherwise)."""
+        with self._lock:
+            self._spacing[host] = spacing_s
 
     def pause(self, host: str, seconds: float) -> None:
         """Give `host` no slot for `seconds` (after a 429)."""
@@ -164,6 +175,7 @@ class PoliteClient:
         max_in_flight_per_host: int = MAX_IN_FLIGHT_PER_HOST,
         host_in_flight: Mapping[str, int] | None = None,
         rate_per_s: float | None = DEFAULT_RATE_PER_S,
+        host_rate_per_s: Mapping[str, float] | None = None,
         max_body_bytes: int = MAX_BODY_BYTES,
         max_redirects: int = MAX_REDIRECTS,
         clock: Callable[[], float] = time.monotonic,
@@ -180,6 +192,8 @@ class PoliteClient:
         self.max_body_bytes = max_body_bytes
         self.max_redirects = max_redirects
         self.limiter = RateLimiter(1.0 / rate_per_s if rate_per_s else 0.0, clock=clock, sleep=sleep)
+        for host, rate in (host_rate_per_s or {}).items():
+            self.limiter.set_rate(host, 1.0 / rate)
         self.requests_sent = 0
         """Requests put on the wire, every retry and redirect hop counted."""
         self._clock = clock
