@@ -119,10 +119,11 @@ def test_page_references_use_site_numbers() -> None:
 
 def test_bibliography_backlinks_printed_numbers_and_verification() -> None:
     """The References list has every cited source in order, with backlinks, printed numbers, verification."""
-    numbering = _numbering(("a/", "# A\n\n## Safety\n\n[@morris2022]"), ("b/", "[@wang2024] [@morris2022]"))
+    numbering = _numbering(("a/", "# A\n\n## Safety\n\n[@morris2022] [@morris2022]"), ("b/", "[@wang2024] [@morris2022]"))
     html = render_bibliography(numbering, BIB, identity, {"wang2024": "2026-11-20"})
     assert html.index('id="ref-morris2022"') < html.index('id="ref-wang2024"')
-    assert 'href="a/#cite-morris2022-1">a/ › Safety</a>' in html
+    assert 'href="a/#cite-morris2022-1">a/ › Safety</a> <a class="reference__backlink reference__backlink--more" ' \
+           'href="a/#cite-morris2022-2" aria-label="a/ › Safety, citation 2">2</a>' in html
     assert 'href="b/#cite-morris2022-1">b/</a>' in html
     assert "Printed as references 10 and 24" in html
     assert "DOI verified on 2026-11-20" in html

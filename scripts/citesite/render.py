@@ -240,17 +240,23 @@ def _cite_link(key: str, number: int, bibliography: Bibliography, urls: SiteUrls
 
 
 def _backlinks(key: str, numbering: Numbering, link: Link) -> str:
-    links = []
-    seen: dict[str, int] = {}
+    """One link per citing place, grouped by page and section: `Safety, 2, 3` (Wikipedia's a b c)."""
+    groups: dict[str, list[str]] = {}
     for occurrence in numbering.occurrences.get(key, []):
         label = occurrence.page.title
         if occurrence.section and occurrence.section != occurrence.page.title:
             label += f" › {occurrence.section}"
-        seen[label] = seen.get(label, 0) + 1
-        shown = label if seen[label] == 1 else f"{label} ({seen[label]})"
-        href = escape(link(f"{occurrence.page.url}#{occurrence.anchor}"))
-        links.append(f'<a class="reference__backlink" href="{href}">{escape(shown)}</a>')
-    return "; ".join(links)
+        groups.setdefault(label, []).append(link(f"{occurrence.page.url}#{occurrence.anchor}"))
+    parts = []
+    for label, hrefs in groups.items():
+        links = [f'<a class="reference__backlink" href="{escape(hrefs[0])}">{escape(label)}</a>']
+        links += [
+            f'<a class="reference__backlink reference__backlink--more" href="{escape(href)}" '
+            f'aria-label="{escape(label)}, citation {index}">{index}</a>'
+            for index, href in enumerate(hrefs[1:], start=2)
+        ]
+        parts.append(" ".join(links))
+    return "; ".join(parts)
 
 
 def _printed_label(printed: Sequence[int]) -> str:
