@@ -15,7 +15,7 @@ import subprocess
 import sys
 import threading
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -24,7 +24,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Playwright, Request, WebError
 from playwright.sync_api import sync_playwright
 
-from support import AXE_JS, CHROMIUM, CHROMIUM_ARGS, REPO, Site
+from support import AXE_JS, CHROMIUM, CHROMIUM_ARGS, REPO, NewContext, Site
 
 HERE = Path(__file__).parent
 # Playwright's default is 30 s; a page of this site loads in well under a second, so a wait that
@@ -138,9 +138,6 @@ class Traffic:
             url for url in self.requests
             if urlsplit(url).scheme not in _LOCAL_SCHEMES and urlsplit(url).hostname != "127.0.0.1"
         ]
-
-
-NewContext = Callable[..., BrowserContext]
 
 
 @pytest.fixture

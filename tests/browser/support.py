@@ -10,10 +10,11 @@ import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import BrowserContext, Locator, Page, expect
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -37,6 +38,8 @@ SCHEMES = {"light": "default", "dark": "slate"}
 SERIOUS = ("serious", "critical")
 """axe impacts the site must not have."""
 
+NewContext = Callable[..., BrowserContext]
+"""The `new_context` fixture: keyword arguments as `Browser.new_context`."""
 GLOSSARY = "glossary/"
 """Page path of the glossary."""
 REFERENCES = "references/"
@@ -87,6 +90,40 @@ class Site:
     def pages_containing(self, html: str) -> list[str]:
         """Pages whose built HTML contains the literal string `html`."""
         return [path for path in self.pages if html in self.html(path)]
+
+
+@dataclass(frozen=True)
+class Citation:
+    """One citation link as built (`sup.cite a.cite__link`), before Material turns its title into a tooltip."""
+
+    id: str
+    """The link's id, the target of the References page's backlink (`cite-<key>-<n>`)."""
+    key: str
+    """Citation key."""
+    href: str
+    """The link as written (relative), e.g. `../references/#ref-<key>`."""
+    title: str
+    """The formatted reference, shown as the tooltip."""
+
+
+def citations(site: Site, path: str) -> list[Citation]:
+    """Every citation link of a page's built HTML, in order."""
+    reader = _CitationLinks()
+    reader.feed(site.html(path))
+    return reader.found
+
+
+class _CitationLinks(HTMLParser):
+    """Collects `a.cite__link` elements and their attributes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[Citation] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {name: value or "" for name, value in attrs}
+        if tag == "a" and "cite__link" in values.get("class", "").split():
+            self.found.append(Citation(values["id"], values["data-key"], values["href"], values["title"]))
 
 
 class _ArticleText(HTMLParser):
@@ -148,6 +185,14 @@ def result_pages(page: Page, site: Site, count: int) -> list[str]:
     expect(items).to_have_count(count)
     hrefs = items.evaluate_all("items => items.map(item => item.querySelector('a').href)")
     return [site.path_of(href) for href in hrefs]
+
+
+def nav_link(nav: Locator, site: Site, path: str) -> Locator:
+    """The link to page `path` in a navigation (`nav` scopes it), matched by resolved URL."""
+    links = nav.locator("a.md-nav__link")
+    hrefs = links.evaluate_all("links => links.map(link => link.href)")
+    assert site.url(path) in hrefs, f"the navigation has no link to /{path}: {hrefs}"
+    return links.nth(hrefs.index(site.url(path)))
 
 
 def scheme(page: Page) -> str | None:
