@@ -21,17 +21,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Playwright, Request, WebError
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright
 from playwright.sync_api import sync_playwright
 
-from support import AXE_JS, CHROMIUM, CHROMIUM_ARGS, REPO, NewContext, Site
+from support import AXE_JS, CHROMIUM, CHROMIUM_ARGS, REPO, NewContext, Site, Traffic
 
 HERE = Path(__file__).parent
 # Playwright's default is 30 s; a page of this site loads in well under a second, so a wait that
 # lasts 10 s has failed, and says so sooner.
 DEFAULT_TIMEOUT_MS = 10_000
-# Schemes that never touch the network (inline images, Material's generated blobs).
-_LOCAL_SCHEMES = {"data", "blob", "about"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -111,35 +109,6 @@ def browser(playwright_driver: Playwright) -> Iterator[Browser]:
     chromium.close()
 
 
-class Traffic:
-    """What the pages of one test asked for and complained about."""
-
-    def __init__(self) -> None:
-        self.requests: list[str] = []
-        """Every URL requested, in order."""
-        self.console_errors: list[str] = []
-        """Console messages of type `error` and uncaught exceptions, with their page."""
-
-    def on_request(self, request: Request) -> None:
-        self.requests.append(request.url)
-
-    def on_console(self, message: ConsoleMessage) -> None:
-        if message.type == "error":
-            page = message.page.url if message.page else "?"
-            self.console_errors.append(f"{page}: {message.text} ({message.location.get('url', '')})")
-
-    def on_web_error(self, error: WebError) -> None:
-        page = error.page.url if error.page else "?"
-        self.console_errors.append(f"{page}: uncaught {error.error}")
-
-    def offsite(self) -> list[str]:
-        """Requested URLs that would leave 127.0.0.1."""
-        return [
-            url for url in self.requests
-            if urlsplit(url).scheme not in _LOCAL_SCHEMES and urlsplit(url).hostname != "127.0.0.1"
-        ]
-
-
 @pytest.fixture
 def traffic() -> Traffic:
     """The requests and console errors of this test's pages."""
@@ -158,9 +127,7 @@ def new_context(browser: Browser, site: Site, traffic: Traffic) -> Iterator[NewC
     def make(**options: Any) -> BrowserContext:
         context = browser.new_context(base_url=site.base_url, **options)
         context.set_default_timeout(DEFAULT_TIMEOUT_MS)
-        context.on("request", traffic.on_request)
-        context.on("console", traffic.on_console)
-        context.on("weberror", traffic.on_web_error)
+        traffic.watch(context)
         contexts.append(context)
         return context
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from playwright.sync_api import BrowserContext, Locator, Page, expect
+from playwright.sync_api import BrowserContext, ConsoleMessage, Locator, Page, Request, WebError, expect
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -46,6 +46,8 @@ REFERENCES = "references/"
 """Page path of the References page."""
 
 _RESULTS = re.compile(r"^(\d+|No) matching documents?$")
+# Schemes that never touch the network (inline images, Material's generated blobs).
+_LOCAL_SCHEMES = {"data", "blob", "about"}
 
 
 @dataclass(frozen=True)
@@ -145,6 +147,41 @@ class _ArticleText(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self.depth:
             self.text.append(data)
+
+
+class Traffic:
+    """What the pages of one test asked for and complained about."""
+
+    def __init__(self) -> None:
+        self.requests: list[str] = []
+        """Every URL requested, in order."""
+        self.console_errors: list[str] = []
+        """Console messages of type `error` and uncaught exceptions, with their page."""
+
+    def watch(self, context: BrowserContext) -> None:
+        """Record the requests and console errors of every page of `context`."""
+        context.on("request", self.on_request)
+        context.on("console", self.on_console)
+        context.on("weberror", self.on_web_error)
+
+    def on_request(self, request: Request) -> None:
+        self.requests.append(request.url)
+
+    def on_console(self, message: ConsoleMessage) -> None:
+        if message.type == "error":
+            page = message.page.url if message.page else "?"
+            self.console_errors.append(f"{page}: {message.text} ({message.location.get('url', '')})")
+
+    def on_web_error(self, error: WebError) -> None:
+        page = error.page.url if error.page else "?"
+        self.console_errors.append(f"{page}: uncaught {error.error}")
+
+    def offsite(self) -> list[str]:
+        """Requested URLs that would leave 127.0.0.1."""
+        return [
+            url for url in self.requests
+            if urlsplit(url).scheme not in _LOCAL_SCHEMES and urlsplit(url).hostname != "127.0.0.1"
+        ]
 
 
 def search(page: Page, site: Site, query: str) -> Locator:
