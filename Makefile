@@ -58,8 +58,11 @@ $(AXE): tests/browser/package.json tests/browser/package-lock.json
 test: $(STAMP) chromium
 	$(BIN)/python -m pytest -c tests/pytest.ini
 
-bench: $(STAMP)
-	$(BIN)/python -m scripts.bench
+bench: $(STAMP) chromium
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r scripts/bench/requirements.txt
+	[ scripts/bench/node_modules/.package-lock.json -nt scripts/bench/package-lock.json ] || \
+	  (cd scripts/bench && npm ci --no-audit --no-fund --loglevel=error)
+	$(BIN)/python -m bench $(ARGS)
 
 clean:
 	rm -rf site .pytest_cache test-artifacts

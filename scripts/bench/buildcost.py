@@ -1,0 +1,90 @@
+"""Benchmark 1, build cost: the full build against the floor (bare Material) and the peer (mkdocs-bibtex).
+
+A fourth, diagnostic variant `full-no-bibtex` is the full build with the bibtex plugin taken out of
+`mkdocs.yml`: the hook renders every citation before the plugin runs, so the plugin only parses the
+`.bib` a second time; this variant measures what removing it would save.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import time
+from pathlib import Path
+
+from bench import profiling
+from bench.report import INFO, NOT_RUN, Row, Table, verdict
+from bench.sites import Site, load_config, make_variant, write_config
+from bench.timing import alternate, median, paired_ratio, spread
+
+GOAL_FLOOR_RATIO = 1.25
+"""The full build may cost at most this many times the floor."""
+
+
+def peer_available() -> bool:
+    """The peer needs pandoc, which `pypandoc-binary` (a benchmark requirement) ships."""
+    return importlib.util.find_spec("pypandoc") is not None
+
+
+def run(project: Path, runs: int, work: Path, rerun: str, *, profile: bool = True, warmup: int = 1) -> Table:
+    """Build floor, full, full-no-bibtex and peer `runs` times each, alternating; the table."""
+    started = time.perf_counter()
+    table = Table("build", "1. Build cost: full build vs floor and peer", rerun=rerun)
+    sites = [make_variant(project, "floor", work / "floor"), make_variant(project, "full", work / "full")]
+    sites.append(_without_bibtex(project, work / "full-no-bibtex"))
+    if peer_available():
+        sites.append(make_variant(project, "peer", work / "peer"))
+    results = alternate(sites, project, runs, warmup=warmup)
+    ratio = paired_ratio(results, "full", "floor")
+    table.rows.append(Row("full build ÷ floor (median of paired ratios)", f"{ratio:.2f}×", f"≤ {GOAL_FLOOR_RATIO}×",
+                          verdict(ratio <= GOAL_FLOOR_RATIO)))
+    if "peer" in results:
+        peer_ratio = paired_ratio(results, "peer", "floor")
+        full_peer = paired_ratio(results, "full", "peer")
+        table.rows.append(Row("peer (mkdocs-bibtex + pandoc) ÷ floor", f"{peer_ratio:.2f}×", "", INFO))
+        table.rows.append(Row("full build ÷ peer", f"{full_peer:.2f}×", "< 1× (faster than the peer)", verdict(full_peer < 1)))
+    else:
+        table.rows.append(Row("peer (mkdocs-bibtex + pandoc) ÷ floor", "pypandoc-binary not installed", "", NOT_RUN))
+    table.rows.append(Row("diagnostic: full build without the bibtex plugin ÷ floor",
+                          f"{paired_ratio(results, 'full-no-bibtex', 'floor'):.2f}×", "", INFO))
+    for site in sites:
+        times = [measured.seconds for measured in results[site.name]]
+        memory = median([measured.max_rss_kib for measured in results[site.name]]) / 1024
+        table.rows.append(Row(f"{site.name}: wall time, median (min–max) of {len(times)}",
+                              f"{median(times):.2f} s ({spread(times)}); peak RSS {memory:.0f} MiB", "", INFO))
+    full = next(site for site in sites if site.name == "full")
+    table.notes += [
+        f"Site: the article, {full.pages} pages, {full.citations} citation blocks, {full.references} references. "
+        "Each build is a child process `python -m mkdocs build` (start-up and imports included), "
+        f"{warmup} uncounted warm-up round(s), then {runs} rounds alternating the variants; ratios are taken within a round, then the "
+        "median. *floor*: the same pages with `[@...]` blocks and the `\\full_bibliography`, `\\concordance` and "
+        "`\\key_figures` lines removed, bibtex plugin and hook off. *peer*: mkdocs-bibtex with "
+        "`csl_file: bib/nlm-citation-sequence.csl`, `bib_by_default: true`, `footnotes` and `smarty`, no hook "
+        "(the hook-only `\\concordance`, `\\key_figures` and `[@?N]` markers removed).",
+    ]
+    if profile:
+        table.notes += profile_notes(full, project, "full build of the article")
+    table.seconds = time.perf_counter() - started
+    return table
+
+
+def profile_notes(site: Site, project: Path, label: str) -> list[str]:
+    """Markdown lines naming where a profiled build of `site` spends its citation time."""
+    found = profiling.profile_build(site.root, project)
+    if found is None:
+        return [f"Profile of the {label}: pyinstrument not installed (see scripts/bench/requirements.txt)."]
+    events = ", ".join(f"`{name}` {seconds:.2f} s" for name, seconds in found.events[:8])
+    hotspots = ", ".join(f"`{name}` {seconds:.2f} s" for name, seconds in found.hotspots[:8])
+    return [
+        f"Profile of the {label} (pyinstrument, {found.total_s:.2f} s under the profiler): "
+        f"hook and mkdocs-bibtex frames: {events}. citesite hotspots (net of nested citesite calls): {hotspots}.",
+    ]
+
+
+def _without_bibtex(project: Path, target: Path) -> Site:
+    site = make_variant(project, "full", target)
+    config = load_config(target / "mkdocs.yml")
+    config["plugins"] = [plugin for plugin in config.get("plugins", [])
+                         if (next(iter(plugin)) if isinstance(plugin, dict) else plugin) != "bibtex"]
+    write_config(config, target / "mkdocs.yml")
+    return Site("full-no-bibtex", site.root, site.pages, site.citations, site.references)
+
