@@ -237,19 +237,26 @@ def scheme(page: Page) -> str | None:
     return page.locator("body").get_attribute("data-md-color-scheme")
 
 
+def settle(page: Page) -> None:
+    """Wait until no CSS transition or animation runs (a palette switch fades colours for 0.25 s)."""
+    page.wait_for_function("() => document.getAnimations().every(animation => animation.playState !== 'running')")
+
+
 def run_axe(page: Page) -> dict[str, Any]:
-    """axe-core's results for the page as it is now (all WCAG and best-practice rules axe runs by default)."""
+    """axe-core's results for the page as it is now (every rule axe runs by default), colours settled."""
+    settle(page)
     page.add_script_tag(path=str(AXE_JS))
     results: dict[str, Any] = page.evaluate("() => axe.run(document, { resultTypes: ['violations'] })")
     return results
 
 
 def serious_violations(results: dict[str, Any]) -> list[str]:
-    """One line per serious or critical violation node: rule, impact, element, what to fix."""
+    """One line per serious or critical violated rule: rule, impact, how many elements, the first few."""
     lines = []
     for violation in results["violations"]:
         if violation["impact"] in SERIOUS:
-            for node in violation["nodes"]:
-                summary = " ".join(node["failureSummary"].split())
-                lines.append(f"{violation['id']} ({violation['impact']}) {node['target']}: {summary}")
+            nodes = violation["nodes"]
+            targets = ", ".join(" ".join(node["target"]) for node in nodes[:3]) + (", ..." if len(nodes) > 3 else "")
+            summary = " ".join(nodes[0]["failureSummary"].split())
+            lines.append(f"{violation['id']} ({violation['impact']}, {len(nodes)} elements: {targets}): {summary}")
     return lines
