@@ -74,9 +74,11 @@ def profile_notes(site: Site, project: Path, label: str) -> list[str]:
         return [f"Profile of the {label}: pyinstrument not installed (see scripts/bench/requirements.txt)."]
     events = ", ".join(f"`{name}` {seconds:.2f} s" for name, seconds in found.events[:8])
     hotspots = ", ".join(f"`{name}` {seconds:.2f} s" for name, seconds in found.hotspots[:8])
+    proposed = profiling.fixes(found)
     return [
         f"Profile of the {label} (pyinstrument, {found.total_s:.2f} s under the profiler): "
         f"hook and mkdocs-bibtex frames: {events}. citesite hotspots (net of nested citesite calls): {hotspots}.",
+        *(["", "Proposed fixes for what the profile shows:", "", *proposed, ""] if proposed else []),
     ]
 
 

@@ -18,6 +18,27 @@ from pathlib import Path
 from typing import Any
 
 OURS = (f"{os.sep}citesite{os.sep}", f"{os.sep}hooks.py", f"{os.sep}mkdocs_bibtex{os.sep}")
+KNOWN_FIXES = {
+    "citesite/audit.py:parse_page": (
+        "the audit parses every built page whole, and every page carries the nav of the whole site, so its work grows "
+        "as pages²: parse only the page's `<article>` (all it reads is inside it)"),
+    "citesite/audit.py:<genexpr>": (
+        "`audit._check_link` finds which entry owns a link's fragment by scanning every References entry, for every "
+        "citation link (links × entries): build the id → key map once per audit"),
+    "citesite/bib.py:latex_to_text": (
+        "every field goes through pybtex's LaTeX parser and latexcodec (about 0.2 ms a call), names without any "
+        "markup too: return plain values at once when they hold no LaTeX character"),
+    "citesite/bib.py:_entry_starts": (
+        "the line of each entry is counted from the top of the file (entries × file size): count from the previous entry"),
+    "citesite/meta.py:json_ld": (
+        "`json.dumps(..., indent=1)` runs Python's pure-Python encoder: without `indent` the C encoder does it"),
+    "mkdocs_bibtex/__init__.py:<module>": (
+        "mkdocs-bibtex is imported (with its pypandoc and requests imports) although the hook renders every citation "
+        "before it runs: take `bibtex` out of `plugins:` in mkdocs.yml"),
+    "mkdocs_bibtex/plugin.py:on_config": (
+        "mkdocs-bibtex parses the `.bib` a second time with pybtex for nothing: take it out of `plugins:`"),
+}
+"""Known hotspots and the fix each calls for, shown in the report while the hotspot is still there."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +75,15 @@ def profile_build(root: Path, project: Path, python: str = sys.executable) -> Pr
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     data = json.loads(out.read_text(encoding="utf-8"))
     return Profile(data["total_s"], [tuple(item) for item in data["events"]], [tuple(item) for item in data["hotspots"]])
+
+
+def fixes(found: Profile, min_share: float = 0.02) -> list[str]:
+    """Proposed fixes for the known hotspots that take at least `min_share` of the profiled build."""
+    lines = []
+    for name, seconds in [*found.events, *found.hotspots]:
+        if name in KNOWN_FIXES and seconds >= min_share * found.total_s:
+            lines.append(f"- `{name}` ({seconds:.2f} s, {100 * seconds / found.total_s:.0f} %): {KNOWN_FIXES[name]}.")
+    return lines
 
 
 def _label(frame: Any) -> str:
