@@ -160,12 +160,13 @@ def site_numbers() -> dict[str, int]:
 
 
 def _report(problem: NumberingProblem) -> None:
-    """Log a numbering problem: errors as warnings (so `--strict` fails), the rest as info.
+    """Log a numbering problem as a MkDocs warning, so `--strict` (and so publishing) fails on it.
 
-    The record carries the problem itself, so `python -m citesite check` can collect them.
+    Errors and warnings alike: an uncited entry or one without DOI or URL is worth stopping a
+    strict build for, while `mkdocs serve` keeps going. The record carries the problem itself, so
+    `python -m citesite check` can collect them.
     """
-    level = logging.WARNING if problem.severity == "error" else logging.INFO
-    log.log(level, str(problem), extra={"citesite_problem": problem})
+    log.warning(str(problem), extra={"citesite_problem": problem})
 
 
 def _check_dois(site: pipeline.SiteCitations) -> None:

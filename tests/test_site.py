@@ -207,3 +207,13 @@ def test_html_in_a_field_is_shown_as_text(tmp_path: Path) -> None:
     assert '<script>alert("x")' not in markup and "<img src=x" not in markup
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in markup
     assert result.returncode == 0 or "evil2025" in result.stderr
+
+
+def test_uncited_entry_fails_a_strict_build(tmp_path: Path) -> None:
+    """An entry that no page cites is reported, and a strict build (so publishing) stops on it."""
+    project = copy_project(tmp_path)
+    bib = project / "bib" / "references.bib"
+    bib.write_text(bib.read_text() + "\n@article{lonely2025,\n  title = {Never cited},\n  doi = {10.1000/lonely},\n}\n")
+    result = build(project, tmp_path / "site")
+    assert result.returncode != 0
+    assert "entry 'lonely2025' is never cited" in result.stderr

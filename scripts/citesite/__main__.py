@@ -2,7 +2,8 @@
 
 It runs the same check as every build (a real build into a temporary directory, so the numbering
 audit also reads the rendered HTML back), plus the DOI check online or offline, and reports.
-Exit status: 0 when there is no problem, 1 when there is one, 2 on bad usage.
+Exit status: 0 when there is no problem (entries not yet verified are not problems, except with
+`--for-publish`), 1 when there is one, 2 on bad usage.
 """
 
 from __future__ import annotations
@@ -101,7 +102,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.json:
         write_json_report(args.json, results, problems)
     failed = any(result.status in check.PROBLEM_STATUSES for result in results)
-    failed |= any(problem.severity == "error" for problem in problems)
+    failed |= bool(problems)
     if args.for_publish:
         blockers = check.publish_blockers(results)
         for result in blockers:
