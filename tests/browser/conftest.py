@@ -24,7 +24,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright
 from playwright.sync_api import sync_playwright
 
-from support import AXE_JS, CHROMIUM, CHROMIUM_ARGS, REPO, NewContext, Site, Traffic
+from browser.support import AXE_JS, CHROMIUM, CHROMIUM_ARGS, REPO, NewContext, Site, Traffic
 
 HERE = Path(__file__).parent
 # Playwright's default is 30 s; a page of this site loads in well under a second, so a wait that

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from support import SCHEMES, NewContext, Site, citations, run_axe, search, serious_violations
+from browser.support import SCHEMES, NewContext, Site, citations, run_axe, search, serious_violations
 
 PALETTES = list(SCHEMES)
 

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from citesite.bib import load_bibliography
-from support import REFERENCES, REPO, Citation, Site, citations
+from browser.support import REFERENCES, REPO, Citation, Site, citations
 
 ABBREVIATIONS = REPO / "docs" / "includes" / "abbreviations.md"
 

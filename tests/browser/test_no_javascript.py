@@ -8,7 +8,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from playwright.sync_api import Page, expect
 
-from support import REFERENCES, NewContext, Site, citations
+from browser.support import REFERENCES, NewContext, Site, citations
 
 
 @pytest.fixture

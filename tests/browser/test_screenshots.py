@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from support import REFERENCES, SCHEMES, SCREENSHOTS, NewContext, Site, citations, search, settle
+from browser.support import REFERENCES, SCHEMES, SCREENSHOTS, NewContext, Site, citations, search, settle
 
 
 def _shoot(page: Page, name: str) -> None:

@@ -11,7 +11,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from support import GLOSSARY, REFERENCES, Site, result_count, result_pages, search
+from browser.support import GLOSSARY, REFERENCES, Site, result_count, result_pages, search
 
 
 def _marks(page: Page) -> list[list[str]]:

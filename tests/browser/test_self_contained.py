@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Browser, Page
 
-from support import Site, Traffic
+from browser.support import Site, Traffic
 
 
 def test_every_page_loads_only_from_127_0_0_1_without_console_errors(page: Page, site: Site, traffic: Traffic) -> None:

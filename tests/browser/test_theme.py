@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from support import REFERENCES, SCHEMES, NewContext, Site, nav_link
+from browser.support import REFERENCES, SCHEMES, NewContext, Site, nav_link
 
 PT = 4 / 3
 """CSS pixels per typographic point."""
