@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -230,11 +230,6 @@ def nav_link(nav: Locator, site: Site, path: str) -> Locator:
     hrefs = links.evaluate_all("links => links.map(link => link.href)")
     assert site.url(path) in hrefs, f"the navigation has no link to /{path}: {hrefs}"
     return links.nth(hrefs.index(site.url(path)))
-
-
-def scheme(page: Page) -> str | None:
-    """Material's colour scheme of the page (`default` or `slate`)."""
-    return page.locator("body").get_attribute("data-md-color-scheme")
 
 
 def settle(page: Page) -> None:

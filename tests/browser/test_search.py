@@ -16,9 +16,10 @@ from browser.support import GLOSSARY, REFERENCES, Site, result_count, result_pag
 
 def _marks(page: Page) -> list[list[str]]:
     """Highlighted words of each result item, in order."""
-    return page.locator("li.md-search-result__item").evaluate_all(
+    marks: list[list[str]] = page.locator("li.md-search-result__item").evaluate_all(
         "items => items.map(item => [...item.querySelectorAll('mark')].map(mark => mark.textContent))"
     )
+    return marks
 
 
 def test_icans_lists_the_glossary_entry_first_and_every_page_that_mentions_it(page: Page, site: Site) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from browser.support import REFERENCES, SCHEMES, NewContext, Site, nav_link
+from browser.support import REFERENCES, SCHEMES, NewContext, Site, nav_link, settle
 
 PT = 4 / 3
 """CSS pixels per typographic point."""
@@ -19,12 +19,14 @@ body text at 10.2 pt and site.css sets these at 0.85 em, 8.7 pt."""
 
 
 def test_the_palette_toggle_switches_to_dark_and_the_choice_persists(page: Page, site: Site) -> None:
-    """The toggle switches light to dark; the choice holds on the next page, after a reload, and back."""
+    """The toggle turns the page dark; the choice holds on the next page and after a reload, and switches back."""
     page.goto(site.url(""))
     expect(page.locator("body")).to_have_attribute("data-md-color-scheme", SCHEMES["light"])
 
     page.locator("label[title='Switch to dark mode']").click()
     expect(page.locator("body")).to_have_attribute("data-md-color-scheme", SCHEMES["dark"])
+    settle(page)
+    assert _luminance(page.locator("body").evaluate("body => getComputedStyle(body).backgroundColor")) < 0.05
 
     other = next(path for path in site.pages if path)
     nav_link(page.locator(".md-sidebar--primary"), site, other).click()
@@ -94,14 +96,18 @@ def test_printed_references_are_visible_and_readable(new_context: NewContext, si
     styles: list[dict[str, Any]] = page.locator("ol.bibliography > li").evaluate_all(_PRINT_STYLES)
 
     assert styles, "no reference printed"
-    problems = []
+    problems: dict[str, list[str]] = {}
     for style in styles:
-        where = f"{style['entry']} {style['element']}"
         smallest = MIN_REFERENCE_PT if style["reference"] else MIN_DETAIL_PT
+        found = []
         if not style["shown"]:
-            problems.append(f"{where}: hidden")
+            found.append("hidden")
         if style["px"] / PT < smallest:
-            problems.append(f"{where}: {style['px'] / PT:.1f} pt")
+            found.append(f"{style['px'] / PT:.1f} pt")
         if _luminance(style["color"]) > 0.2 or _luminance(style["background"]) < 0.8:
-            problems.append(f"{where}: {style['color']} on {style['background']}")
-    assert not problems, "\n".join(problems)
+            found.append(f"{style['color']} on {style['background']}")
+        for problem in found:
+            problems.setdefault(f"{style['element']}: {problem}", []).append(style["entry"])
+    assert not problems, "\n".join(
+        f"{problem} (in {len(set(entries))} entries: {', '.join(sorted(set(entries))[:3])}, ...)" for problem, entries in problems.items()
+    )
