@@ -40,18 +40,19 @@ publish: $(STAMP)
 # Debian's Chromium for the browser tests (Playwright cannot download its own browsers here),
 # and axe-core for their accessibility checks.
 AXE := tests/browser/node_modules/axe-core/axe.min.js
+APT := $(if $(filter 0,$(shell id -u)),,sudo )env DEBIAN_FRONTEND=noninteractive apt-get
 
 chromium: $(AXE)
 	@test -x /usr/bin/chromium || { \
 	  echo "Installing Debian's chromium for the browser tests"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	  $(APT) update -qq && $(APT) install -y -qq chromium >/dev/null; }
 
 # axe-core from the npm registry at the version tests/browser/package-lock.json pins; npm gives
 # unpacked files a 1985 date, hence the touch.
 $(AXE): tests/browser/package.json tests/browser/package-lock.json
 	@command -v npm >/dev/null || { \
 	  echo "Installing Debian's npm for the browser tests"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; }
+	  $(APT) update -qq && $(APT) install -y -qq npm >/dev/null; }
 	npm ci --prefix tests/browser --no-audit --no-fund
 	touch $@
 
