@@ -58,7 +58,7 @@ def test_axe_finds_no_serious_violation_with_a_citation_tooltip_open(new_context
     assert not serious_violations(run_axe(page))
 
 
-# WCAG 1.4.1: the link colour is 2.4:1 against the body text, under the 3:1 that colour alone would
+# WCAG 1.4.1: in light the link colour is 2.4:1 against the body text, under the 3:1 colour alone would
 # need. axe's link-in-text-block passes these links with or without site.css's underline (tried:
 # its style check is satisfied either way), so the underline itself is checked here.
 def test_links_in_running_text_are_underlined(page: Page, site: Site) -> None:
