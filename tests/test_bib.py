@@ -82,3 +82,14 @@ def test_authors_and_et_al() -> None:
     entry = parse_bibliography("@article{a, author={Alinejad Shahabi, S. and Todd, L. A. and others}}")["a"]
     assert entry.et_al
     assert [(a.family, a.initials) for a in entry.authors] == [("Alinejad Shahabi", "S"), ("Todd", "LA")]
+
+
+def test_loading_is_cached_until_the_file_changes(tmp_path: Path) -> None:
+    """The same unchanged file is parsed once; an edit is seen at once."""
+    path = tmp_path / "r.bib"
+    path.write_text("@article{a, title={One}}\n")
+    first = load_bibliography(path)
+    assert load_bibliography(path) is first
+    path.write_text("@article{a, title={Two}}\n@article{b, title={Three}}\n")
+    second = load_bibliography(path)
+    assert second is not first and list(second.entries) == ["a", "b"]

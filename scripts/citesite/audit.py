@@ -92,7 +92,12 @@ class _Reader(HTMLParser):
 
 
 def parse_page(html: str) -> ParsedPage:
-    """Citation marks, reference entries and ids of one built page."""
+    """Citation marks, reference entries and ids of one built page's `<article>` (or whole page)."""
+    # Everything the audit reads is inside the article; the rest of a page is mostly the site's
+    # navigation, which grows with the number of pages, so parsing it made the audit quadratic.
+    start, end = html.find("<article"), html.rfind("</article>")
+    if start != -1 and end > start:
+        html = html[start : end + len("</article>")]
     reader = _Reader()
     reader.feed(html)
     reader.close()
@@ -123,6 +128,7 @@ def audit_pages(parsed: dict[str, ParsedPage], references_url: str, order: Seque
     first_order: list[str] = []
     references = parsed.get(references_url, ParsedPage())
     listed = {key: (ident, number) for ident, key, number in references.entries}
+    owners = {ident: key for ident, key, _ in references.entries}
     for url in order:
         page = parsed[url]
         for mark in page.marks:
@@ -139,7 +145,7 @@ def audit_pages(parsed: dict[str, ParsedPage], references_url: str, order: Seque
                     problems.append(_problem("inconsistent_number", url, key,
                                              f"'{key}' is {number} here but {seen[key][0]} on {seen[key][1] or 'the home page'}"))
             for key, href, text in mark.links:
-                problems += _check_link(url, key, href, text, references_url, references, listed)
+                problems += _check_link(url, key, href, text, references_url, references, listed, owners)
         for key, value in page.page_list:
             if key in seen and str(seen[key][0]) != value:
                 problems.append(_problem("inconsistent_number", url, key,
@@ -166,14 +172,14 @@ def audit_pages(parsed: dict[str, ParsedPage], references_url: str, order: Seque
 
 
 def _check_link(url: str, key: str, href: str, text: str, references_url: str, references: ParsedPage,
-                listed: dict[str, tuple[str, str]]) -> list[NumberingProblem]:
+                listed: dict[str, tuple[str, str]], owners: dict[str, str]) -> list[NumberingProblem]:
     target = urlsplit(href)
     resolved = posixpath.normpath(posixpath.join("/" + url, target.path)) if target.path else "/" + url
     fragment = unquote(target.fragment)
     expected = posixpath.normpath("/" + references_url) if references_url else "/"
     if resolved.rstrip("/") != expected.rstrip("/") or fragment not in references.ids:
         return [_problem("broken_link", url, key, f"citation link '{href}' does not land on a References entry")]
-    owner = next((k for k, (ident, _) in listed.items() if ident == fragment), None)
+    owner = owners.get(fragment)
     if owner != key:
         return [_problem("broken_link", url, key, f"citation link '{href}' lands on '{owner}', not '{key}'")]
     if listed[key][1] != text.strip():

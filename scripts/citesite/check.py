@@ -13,15 +13,16 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TextIO
-
-import httpx
+from typing import TYPE_CHECKING, TextIO
 
 from citesite.bib import BibEntry, Bibliography
 from citesite.doi import is_valid_doi
-from citesite.http import CROSSREF_RATE_PER_S, PoliteClient
 from citesite.lock import DEFAULT_MAX_AGE_DAYS, LockRecord, format_time, read_lock, update_lock
 from citesite.resolve import FOUND, NOT_FOUND, FieldProblem, Resolution, compare, registry_urls, resolve
+
+if TYPE_CHECKING:
+    # Only the online path needs the HTTP stack; see `default_client`.
+    from citesite.http import PoliteClient
 
 VERIFIED, MISMATCH, NOT_FOUND_STATUS, RETRACTED = "verified", "mismatch", "not_found", "retracted"
 UNVERIFIED, INVALID, NO_DOI = "unverified", "invalid", "no_doi"
@@ -179,6 +180,11 @@ def default_client() -> PoliteClient:
     With a contact, Crossref's polite pool allows 10 requests/s, 3 at a time; without one, its
     public pool 5/s, one at a time. Its `x-rate-limit-*` headers take over once they arrive.
     """
+    # Imported here: offline builds never reach the network and so skip httpx's import (~70 ms).
+    import httpx
+
+    from citesite.http import CROSSREF_RATE_PER_S, PoliteClient
+
     mailto = os.environ.get("CITESITE_MAILTO", "").strip()
     crossref_host = httpx.URL(registry_urls()[1]).netloc.decode()
     return PoliteClient(

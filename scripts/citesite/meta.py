@@ -100,7 +100,8 @@ def json_ld(article: Article, sources: Sequence[BibEntry], page_url: str = "") -
     if page_url:
         data["url"] = page_url
     # `</` cannot appear inside a script element; escape it so a title can never close the tag.
-    text = json.dumps(data, ensure_ascii=False, indent=1).replace("</", "<\\/")
+    # No `indent`: it forces Python's pure-Python encoder; the compact form uses the C one.
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
     return f'<script type="application/ld+json">\n{text}\n</script>'
 
 

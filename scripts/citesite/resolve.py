@@ -13,11 +13,13 @@ import os
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from citesite.bib import Author, BibEntry
 from citesite.doi import doi_url, is_valid_doi, normalize_doi
-from citesite.http import FetchError, PoliteClient, Reply
+
+if TYPE_CHECKING:
+    from citesite.http import PoliteClient, Reply
 
 DEFAULT_RESOLVER_URL = "https://doi.org"
 """doi.org: handle API, RA lookup and content negotiation (env `DOI_RESOLVER_URL`)."""
@@ -129,6 +131,10 @@ def resolve(
     crossref_url: str = DEFAULT_CROSSREF_URL,
 ) -> Resolution:
     """Existence, RA, CSL metadata and (Crossref) update notices of `doi`; never raises for network faults."""
+    # Imported here, not at the top: every build compares against the lockfile offline, and only
+    # this online path needs the HTTP stack (httpx costs ~70 ms to import, 8% of a build).
+    from citesite.http import FetchError
+
     normal = normalize_doi(doi)
     if not is_valid_doi(doi):
         return Resolution(normal, INVALID, f"'{doi}' is not a DOI (expected 10.<4-9 digits>/<suffix>)")
