@@ -70,7 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 table = serve.run(project, runs, folder, rerun)
             elif name == "doi":
                 table = doicheck.run(project, runs, folder, rerun, entries=6 if args.quick else None,
-                                     build_runs=None if args.quick else runs)
+                                     build_runs=None if args.quick else 2 * runs)
             else:
                 table = weight.run(project, folder, rerun, use_lighthouse=not args.quick)
             print(f"bench: {name} took {table.seconds:.0f} s", file=sys.stderr, flush=True)

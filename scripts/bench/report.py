@@ -127,9 +127,20 @@ def render(tables: list[Table], *, date: datetime | None = None, command: str = 
         lines += ["", f"## {table.title}", "", "| Measure | Figure | Goal | Verdict |", "|---|---|---|---|"]
         lines += [f"| {row.measure} | {row.figure} | {row.goal or '–'} | {_badge(row.verdict)} |" for row in table.rows]
         lines += ["", f"Rerun: `{table.rerun}` ({table.seconds:.0f} s in this run)."]
-        if table.notes:
-            lines += [""] + [note for note in table.notes]
+        lines += _notes(table.notes)
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _notes(notes: list[str]) -> list[str]:
+    """Notes as Markdown: paragraphs apart, consecutive `- ` items as one list."""
+    out: list[str] = []
+    for note in notes:
+        if not note:
+            continue
+        if not (note.startswith("- ") and out and out[-1].startswith("- ")):
+            out.append("")
+        out.append(note)
+    return out
 
 
 def _badge(verdict: str) -> str:
