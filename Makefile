@@ -33,6 +33,7 @@ check-refs: $(STAMP)
 	$(BIN)/python -m citesite check --online --json reference-report.json $(if $(MAX_AGE_DAYS),--max-age-days $(MAX_AGE_DAYS))
 
 publish: $(STAMP)
+	@test -n "$(SITE_URL)" || { echo "make publish: set SITE_URL to the site's public address (canonical links, sitemap, citation metadata)"; exit 2; }
 	$(BIN)/python -m citesite check --online --for-publish --json reference-report.json
 	$(BIN)/mkdocs build --strict
 	$(BIN)/mkdocs gh-deploy --strict --force --no-history

@@ -159,7 +159,7 @@ def render_page_references(keys: Sequence[str], numbering: Numbering, bibliograp
         entry_href = escape(link(f"{urls.references}#{ref_anchor(key)}"))
         items.append(
             f'<li value="{number}" data-key="{escape(key)}">{formatted.html} '
-            f'<a class="reference__entry" href="{entry_href}" aria-label="Entry {number} on the References page">'
+            f'<a class="reference__entry" href="{entry_href}" aria-label="Entry on the References page (reference {number})">'
             f"Entry on the References page</a></li>"
         )
     return (
