@@ -16,8 +16,8 @@ _TOKEN = re.compile(r"<!--.*?-->|<[^>]*>", re.DOTALL)
 _TAG = re.compile(r"<(?P<close>/)?(?P<name>[a-zA-Z][a-zA-Z0-9-]*)(?P<attrs>[^>]*?)(?P<self>/)?>")
 _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 _SKIP = {"a", "h1", "h2", "h3", "h4", "h5", "h6", "code", "pre", "script", "style", "sup", "button", "summary", "svg", "figcaption", "th", "title"}
-# Blocks that end the linkable part of a page: the generated reference list.
-_STOP = re.compile(r'class="[^"]*\b(page-references|bibliography)\b')
+# Where the linkable part of a page ends: its generated reference list (or the References list).
+_STOP = re.compile(r'<h2 id="references-on-this-page"|<ol class="(?:page-references|bibliography)"')
 
 
 @dataclass(frozen=True)
@@ -51,26 +51,21 @@ def link_terms(html: str, terms: Sequence[Term], href: Callable[[str], str]) -> 
     if pattern is None:
         return html
     owner = {form.lower(): term.anchor for term in terms for form in term.forms}
+    stop = _STOP.search(html)
+    body, rest = (html[: stop.start()], html[stop.start() :]) if stop else (html, "")
     linked: set[str] = set()
     out: list[str] = []
     stack: list[str] = []
     position = 0
-    stopped = False
-    for match in _TOKEN.finditer(html):
-        text = html[position : match.start()]
-        out.append(text if stopped or _skipping(stack) else _link_text(text, pattern, owner, linked, href))
-        token = match.group(0)
-        out.append(token)
+    for match in _TOKEN.finditer(body):
+        text = body[position : match.start()]
+        out.append(text if _skipping(stack) else _link_text(text, pattern, owner, linked, href))
+        out.append(match.group(0))
         position = match.end()
-        if stopped:
-            continue
-        if _STOP.search(token) or token.startswith('<h2 id="references-on-this-page"'):
-            stopped = True
-            continue
-        _track(token, stack)
-    tail = html[position:]
-    out.append(tail if stopped or _skipping(stack) else _link_text(tail, pattern, owner, linked, href))
-    return "".join(out)
+        _track(match.group(0), stack)
+    tail = body[position:]
+    out.append(tail if _skipping(stack) else _link_text(tail, pattern, owner, linked, href))
+    return "".join(out) + rest
 
 
 def _pattern(terms: Iterable[Term]) -> re.Pattern[str] | None:

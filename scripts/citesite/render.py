@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from html import escape
 
 from citesite.bib import BibEntry, Bibliography
@@ -78,8 +79,12 @@ def format_date(iso: str) -> str:
     return iso
 
 
+@lru_cache(maxsize=None)
 def format_reference(entry: BibEntry) -> FormattedReference:
-    """Format one entry the way the printed article does (Vancouver / NLM)."""
+    """Format one entry the way the printed article does (Vancouver / NLM).
+
+    Cached: every citation's tooltip and every list need the same text (entries are immutable).
+    """
     authors = format_authors(entry)
     title = _sentence(entry.title)
     if entry.entry_type == "article":
