@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -161,3 +163,22 @@ def _outside(markdown: str, blocks: list) -> list[str]:
         position = block.end
     parts.append(markdown[position:])
     return parts
+
+
+DOCS = sorted((Path(__file__).parents[1] / "docs").rglob("*.md"))
+
+
+@pytest.mark.parametrize("page", DOCS, ids=[page.name for page in DOCS])
+def test_pages_cite_as_mkdocs_bibtex_reads_them(page: Path) -> None:
+    """Every citation on the site's pages is one mkdocs-bibtex finds too, with the same keys.
+
+    The pages must stay readable by the plugin (the syntax is its own), so that it remains a
+    drop-in replacement for our numbering. `[@?N]` markers are ours alone and are left out.
+    """
+    from mkdocs_bibtex.citation import CitationBlock
+
+    text = page.read_text(encoding="utf-8")
+    ours = [block.keys for block in find_citations(text) if block.missing is None]
+    theirs = [tuple(c.key for c in block.citations) for block in CitationBlock.from_markdown(text)
+              if not block.raw.startswith("@?")]
+    assert ours == theirs
