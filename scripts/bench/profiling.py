@@ -19,17 +19,9 @@ from typing import Any
 
 OURS = (f"{os.sep}citesite{os.sep}", f"{os.sep}hooks.py", f"{os.sep}mkdocs_bibtex{os.sep}")
 KNOWN_FIXES = {
-    "citesite/audit.py:parse_page": (
-        "the audit reads each page's `<article>` with `html.parser` (pure Python, a few MB/s); its cost is linear in "
-        "the content now, and a regex scan of the few elements it reads (`sup.cite`, `li[data-number]`, ids) would cut "
-        "it further (not measured)"),
     "citesite/audit.py:<genexpr>": (
         "`audit._check_link` finds which entry owns a link's fragment by scanning every References entry, for every "
         "citation link (links × entries): build the id → key map once per audit"),
-    "citesite/bib.py:latex_to_text": (
-        "values that hold only case-protecting braces (most titles: `{CAR-NK} immunotherapy`) still go through "
-        "pybtex's LaTeX parser and latexcodec, 0.2–2 ms a call: when the braces balance and nothing else is LaTeX, "
-        "drop them directly (patch in the benchmark's hand-over; parsing 500 entries 1.05 s → 0.19 s)"),
     "citesite/bib.py:_entry_starts": (
         "the line of each entry is counted from the top of the file (entries × file size): count from the previous entry"),
     "citesite/meta.py:json_ld": (

@@ -3,7 +3,8 @@
 Goals: the 100× build takes at most 11× the 10× build, in time and in peak memory; the same for
 5,000 references against 500 (same 12 pages, citations growing with the references). For context,
 the floor (bare Material) is built once at 10× and 100×: what Material itself does with a nav of
-1,200 pages is not the citation work's doing, and `full − floor` is.
+1,200 pages is not the citation work's doing, and `full − floor` is; floor and full are also built
+once each with Material's `navigation.prune`, the proposed remedy for the nav's share.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 
 from bench.buildcost import profile_notes
 from bench.report import INFO, Row, Table, verdict
-from bench.sites import Site, make_synthetic
+from bench.sites import Site, load_config, make_synthetic, write_config
 from bench.timing import BuildRun, alternate, median, run_build
 
 GOAL_RATIO = 11.0
@@ -50,6 +51,17 @@ def run(project: Path, runs: int, work: Path, rerun: str, *, scales: tuple[int, 
         work_large = median([r.seconds for r in by_pages[pages["large"].name]]) - floor_large.seconds
         table.rows.append(Row(f"context: citation work (full − floor) {large}× ÷ {small}×",
                               f"{work_large / work_small:.1f}× ({work_small:.1f} s → {work_large:.1f} s)", "", INFO))
+        # Material writes the whole nav into every page; its `navigation.prune` feature writes only
+        # the visible part. Measured here as the proposed way to bring the nav's cost down.
+        for variant in ("floor", "full"):
+            for scale in scales:
+                pruned = make_synthetic(project, work / f"prune-{variant}-x{scale}", scale=scale,
+                                        name=f"{variant} x{scale} + navigation.prune", variant=variant)
+                _prune(pruned.root)
+                context[pruned.name] = run_build(pruned, project)
+            little, big = context[f"{variant} x{small} + navigation.prune"], context[f"{variant} x{large} + navigation.prune"]
+            table.rows.append(Row(f"context: {variant} with `navigation.prune`, {large}× ÷ {small}× (1 run each)",
+                                  f"{big.seconds / little.seconds:.1f}× ({little.seconds:.1f} s → {big.seconds:.1f} s)", "", INFO))
     for key, results in (("small", by_pages), ("large", by_pages), ("refs-small", by_refs), ("refs-large", by_refs)):
         site = pages[key]
         measured = results[site.name]
@@ -72,6 +84,13 @@ def run(project: Path, runs: int, work: Path, rerun: str, *, scales: tuple[int, 
         table.notes += profile_notes(pages["refs-large"], project, f"{references[1]:,}-reference build")
     table.seconds = time.perf_counter() - started
     return table
+
+
+def _prune(root: Path) -> None:
+    config = load_config(root / "mkdocs.yml")
+    theme = config.setdefault("theme", {})
+    theme["features"] = [*theme.get("features", []), "navigation.prune"]
+    write_config(config, root / "mkdocs.yml")
 
 
 def _goal_rows(table: Table, results: dict[str, list[BuildRun]], small: Site, large: Site, label: str) -> None:
