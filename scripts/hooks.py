@@ -72,8 +72,9 @@ class _Build:
 _build: _Build | None = None
 
 
-# Before the bibtex plugin (priority 0): our errors name file and line, and the citations are
-# rendered here, so the plugin finds none left to turn into per-page footnotes.
+# Ahead of other plugins (default priority 0), mkdocs-bibtex included should anyone add it back:
+# .bib errors are reported here with file and line, and citations are rendered before any other
+# plugin sees the Markdown, so none is left to become per-page footnotes.
 @event_priority(50)
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
     global _build

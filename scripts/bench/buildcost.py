@@ -1,8 +1,8 @@
 """Benchmark 1, build cost: the full build against the floor (bare Material) and the peer (mkdocs-bibtex).
 
-A fourth, diagnostic variant `full-no-bibtex` is the full build with the bibtex plugin taken out of
-`mkdocs.yml`: the hook renders every citation before the plugin runs, so the plugin only parses the
-`.bib` a second time; this variant measures what removing it would save.
+A fourth, diagnostic variant `full-with-bibtex` is the full build with the bibtex plugin loaded
+beside the hook, as the site was first configured: the hook renders every citation before the plugin
+runs, so the plugin only costs its import and a second parse of the `.bib`; this variant measures it.
 """
 
 from __future__ import annotations
@@ -26,11 +26,11 @@ def peer_available() -> bool:
 
 
 def run(project: Path, runs: int, work: Path, rerun: str, *, profile: bool = True, warmup: int = 1) -> Table:
-    """Build floor, full, full-no-bibtex and peer `runs` times each, alternating; the table."""
+    """Build floor, full, full-with-bibtex and peer `runs` times each, alternating; the table."""
     started = time.perf_counter()
     table = Table("build", "1. Build cost: full build vs floor and peer", rerun=rerun)
     sites = [make_variant(project, "floor", work / "floor"), make_variant(project, "full", work / "full")]
-    sites.append(_without_bibtex(project, work / "full-no-bibtex"))
+    sites.append(_with_bibtex(project, work / "full-with-bibtex"))
     if peer_available():
         sites.append(make_variant(project, "peer", work / "peer"))
     results = alternate(sites, project, runs, warmup=warmup)
@@ -44,8 +44,8 @@ def run(project: Path, runs: int, work: Path, rerun: str, *, profile: bool = Tru
         table.rows.append(Row("full build ÷ peer", f"{full_peer:.2f}×", "< 1× (faster than the peer)", verdict(full_peer < 1)))
     else:
         table.rows.append(Row("peer (mkdocs-bibtex + pandoc) ÷ floor", "pypandoc-binary not installed", "", NOT_RUN))
-    table.rows.append(Row("diagnostic: full build without the bibtex plugin ÷ floor",
-                          f"{paired_ratio(results, 'full-no-bibtex', 'floor'):.2f}×", "", INFO))
+    table.rows.append(Row("diagnostic: full build with the bibtex plugin also loaded ÷ floor",
+                          f"{paired_ratio(results, 'full-with-bibtex', 'floor'):.2f}×", "", INFO))
     for site in sites:
         times = [measured.seconds for measured in results[site.name]]
         memory = median([measured.max_rss_kib for measured in results[site.name]]) / 1024
@@ -82,11 +82,11 @@ def profile_notes(site: Site, project: Path, label: str) -> list[str]:
     ]
 
 
-def _without_bibtex(project: Path, target: Path) -> Site:
+def _with_bibtex(project: Path, target: Path) -> Site:
     site = make_variant(project, "full", target)
     config = load_config(target / "mkdocs.yml")
-    config["plugins"] = [plugin for plugin in config.get("plugins", [])
-                         if (next(iter(plugin)) if isinstance(plugin, dict) else plugin) != "bibtex"]
+    plugin = {"bibtex": {"bib_file": "bib/references.bib", "bib_by_default": False, "enable_inline_citations": False}}
+    config["plugins"] = [*config.get("plugins", []), plugin]
     write_config(config, target / "mkdocs.yml")
-    return Site("full-no-bibtex", site.root, site.pages, site.citations, site.references)
+    return Site("full-with-bibtex", site.root, site.pages, site.citations, site.references)
 

@@ -156,7 +156,9 @@ def make_variant(project: Path, variant: str, target: Path) -> Site:
         transform = strip_citations
     elif variant == "peer":
         config.pop("hooks", None)
-        config["plugins"] = [_peer_bibtex(plugin) for plugin in config.get("plugins", [])]
+        # The site does not load the bibtex plugin (its hook renders citations): the peer adds it.
+        plugins = [plugin for plugin in config.get("plugins", []) if _plugin_name(plugin) != "bibtex"]
+        config["plugins"] = [*plugins, _peer_bibtex({"bibtex": {"bib_file": "bib/references.bib"}})]
         # mkdocs-bibtex writes Markdown footnotes, so it needs `footnotes`; pandoc writes page
         # ranges as `--`, which only `smarty` turns into the en dash the style asks for.
         extensions = list(config.get("markdown_extensions", []))
