@@ -21,8 +21,19 @@ GOAL_FLOOR_RATIO = 1.25
 
 
 def peer_available() -> bool:
-    """The peer needs pandoc, which `pypandoc-binary` (a benchmark requirement) ships."""
-    return importlib.util.find_spec("pypandoc") is not None
+    """The peer needs pandoc itself, which `pypandoc-binary` (a benchmark requirement) ships.
+
+    Plain `pypandoc` (a dependency of mkdocs-bibtex, so always installed) has no pandoc: ask it.
+    """
+    if importlib.util.find_spec("pypandoc") is None:
+        return False
+    import pypandoc
+
+    try:
+        pypandoc.get_pandoc_version()
+    except OSError:
+        return False
+    return True
 
 
 def run(project: Path, runs: int, work: Path, rerun: str, *, profile: bool = True, warmup: int = 1) -> Table:
