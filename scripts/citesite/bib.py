@@ -147,11 +147,13 @@ def latex_to_text(value: str) -> str:
         # Only case-protecting braces, as in `{CAR} {T}-cell`: dropping them is all pybtex would do.
         return " ".join(value.replace("{", "").replace("}", "").split())
     # pybtex drops the case-protecting braces and turns ``quotes'' into curly ones; latexcodec
-    # (pybtex's own dependency) decodes accents such as {\"u}. Imported here, for the few values
-    # that need it: registering its codec costs ~25 ms, 3% of a build.
-    import latexcodec  # noqa: F401  (registers the 'ulatex' codec)
+    # (pybtex's own dependency) decodes what is left of commands, such as the accent in {\"u}.
+    plain = Text.from_latex(value).render(_PLAIN)
+    if "\\" in plain:
+        # Imported here, for the few values that need it: its codec costs ~25 ms to register.
+        import latexcodec  # noqa: F401  (registers the 'ulatex' codec)
 
-    plain = codecs.decode(Text.from_latex(value).render(_PLAIN), "ulatex")
+        plain = codecs.decode(plain, "ulatex")
     return " ".join(plain.split())
 
 

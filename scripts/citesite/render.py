@@ -168,7 +168,7 @@ def render_page_references(keys: Sequence[str], numbering: Numbering, bibliograp
             f"Entry on the References page</a></li>"
         )
     return (
-        '\n\n## References on this page {#references-on-this-page .page-references__heading}\n\n'
+        '\n\n## References on this page {#references-on-this-page .page-references__heading data-search-exclude}\n\n'
         '<ol class="page-references">\n' + "\n".join(items) + "\n</ol>\n"
     )
 
