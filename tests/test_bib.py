@@ -93,3 +93,25 @@ def test_loading_is_cached_until_the_file_changes(tmp_path: Path) -> None:
     path.write_text("@article{a, title={Two}}\n@article{b, title={Three}}\n")
     second = load_bibliography(path)
     assert second is not first and list(second.entries) == ["a", "b"]
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["{CAR} {T}-cell", "4-1{BB} {CD19}+", "What is {CAR-NK}, ``off-the-shelf''?", "10--15 and 1---2",
+     "{{nested}} braces", "plain words", "D'Amico", 'M{\\"u}ller \\& co', "{\\O}sterberg"],
+)
+def test_latex_to_text_agrees_with_pybtex(value: str) -> None:
+    """The fast paths for plain, braced, quoted and dashed values give exactly pybtex's text."""
+    from pybtex.backends.plaintext import Backend
+    from pybtex.richtext import Text
+
+    from citesite.bib import latex_to_text
+
+    expected = " ".join(Text.from_latex(value).render(Backend()).split())
+    if "\\" in expected:
+        import codecs
+
+        import latexcodec  # noqa: F401
+
+        expected = codecs.decode(expected, "ulatex")
+    assert latex_to_text(value) == expected

@@ -26,7 +26,8 @@ _PLAIN = PlainText()
 # Characters that make a value LaTeX rather than plain text: braces, commands, ties, math,
 # TeX quotes and dashes.
 _LATEX_MARKUP = re.compile(r"[{}\\~$%&]|``|''|--")
-_LATEX_BEYOND_BRACES = re.compile(r"[\\~$%&]|``|''|--")
+_LATEX_COMMANDS = re.compile(r"[\\~$%&]")
+_TEX_TYPOGRAPHY = (("``", "“"), ("''", "”"), ("---", "—"), ("--", "–"))
 _ENTRY_START = re.compile(r"^\s*@(?P<type>\w+)\s*\{\s*(?P<key>[^,\s]+)\s*,", re.MULTILINE)
 
 
@@ -143,8 +144,11 @@ def latex_to_text(value: str) -> str:
     # costs ~0.2 ms a call and dominated loading a 5,000-entry file.
     if not _LATEX_MARKUP.search(value):
         return " ".join(value.split())
-    if not _LATEX_BEYOND_BRACES.search(value):
-        # Only case-protecting braces, as in `{CAR} {T}-cell`: dropping them is all pybtex would do.
+    if not _LATEX_COMMANDS.search(value):
+        # Only case-protecting braces (`{CAR} {T}-cell`), TeX quotes and dashes: do what pybtex
+        # would, without its parser (whose first use also loads latexcodec: ~25 ms a build).
+        for tex, text in _TEX_TYPOGRAPHY:
+            value = value.replace(tex, text)
         return " ".join(value.replace("{", "").replace("}", "").split())
     # pybtex drops the case-protecting braces and turns ``quotes'' into curly ones; latexcodec
     # (pybtex's own dependency) decodes what is left of commands, such as the accent in {\"u}.
