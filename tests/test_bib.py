@@ -98,7 +98,7 @@ def test_loading_is_cached_until_the_file_changes(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "value",
     ["{CAR} {T}-cell", "4-1{BB} {CD19}+", "What is {CAR-NK}, ``off-the-shelf''?", "10--15 and 1---2",
-     "{{nested}} braces", "plain words", "D'Amico", 'M{\\"u}ller \\& co', "{\\O}sterberg"],
+     "{{nested}} braces", "plain words", "D'Amico", 'M{\\"u}ller \\& co', "{\\O}sterberg", "a,,b", "!`Hola! ?`Qu\\'e?"],
 )
 def test_latex_to_text_agrees_with_pybtex(value: str) -> None:
     """The fast paths for plain, braced, quoted and dashed values give exactly pybtex's text."""

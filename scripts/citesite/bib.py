@@ -25,8 +25,8 @@ from citesite.doi import normalize_doi
 _PLAIN = PlainText()
 # Characters that make a value LaTeX rather than plain text: braces, commands, ties, math,
 # TeX quotes and dashes.
-_LATEX_MARKUP = re.compile(r"[{}\\~$%&]|``|''|--")
-_LATEX_COMMANDS = re.compile(r"[\\~$%&]")
+_LATEX_MARKUP = re.compile(r"[{}\\~$%&]|``|''|--|,,|[!?]`")
+_LATEX_COMMANDS = re.compile(r"[\\~$%&]|,,|[!?]`")
 _TEX_TYPOGRAPHY = (("``", "“"), ("''", "”"), ("---", "—"), ("--", "–"))
 _ENTRY_START = re.compile(r"^\s*@(?P<type>\w+)\s*\{\s*(?P<key>[^,\s]+)\s*,", re.MULTILINE)
 
