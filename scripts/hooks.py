@@ -19,6 +19,7 @@ from mkdocs.utils.meta import get_data
 from citesite import audit, chart, check, glossary, meta, pipeline
 from citesite.bib import BibError, load_bibliography
 from citesite.citations import PageSource
+from citesite.pipeline import BIB_FILE, LOCK_FILE
 from citesite.problems import NumberingProblem
 
 if TYPE_CHECKING:
@@ -29,10 +30,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("mkdocs.plugins.citesite")
 
-BIB_FILE = "bib/references.bib"
-"""The bibliography, relative to mkdocs.yml (the same file the bibtex plugin is given)."""
-LOCK_FILE = "bib/doi-lock.json"
-"""The DOI verification lockfile, relative to mkdocs.yml."""
 BIB_DOWNLOAD = "downloads/references.bib"
 """Where the site offers the bibliography for download."""
 KEY_FIGURES = "data/key-figures.yml"

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from citesite import check
 from citesite.bib import BibError, load_bibliography
+from citesite.pipeline import BIB_FILE, LOCK_FILE
 from citesite.problems import NumberingProblem
 from citesite.report import console_report, write_json_report
 
@@ -80,8 +81,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     run.set_defaults(online=True)
     run.add_argument("--json", metavar="PATH", help="write the JSON report here")
     run.add_argument("--config", default="mkdocs.yml", help="the site's mkdocs.yml (default: %(default)s)")
-    run.add_argument("--bib", default="bib/references.bib", help="relative to mkdocs.yml (default: %(default)s)")
-    run.add_argument("--lock", default="bib/doi-lock.json", help="relative to mkdocs.yml (default: %(default)s)")
     run.add_argument("--max-age-days", type=float, default=check.DEFAULT_MAX_AGE_DAYS, help="lock records older than this are re-checked")
     run.add_argument("--for-publish", action="store_true", help="also fail on every DOI not verified (what make publish needs)")
     args = parser.parse_args(argv)
@@ -90,13 +89,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     config_file = Path(args.config)
     root = config_file.parent
     try:
-        bibliography = load_bibliography(root / args.bib)
+        bibliography = load_bibliography(root / BIB_FILE)
     except (BibError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     problems, numbers = numbering_problems(config_file)
     results = check.check_references(
-        bibliography, online=args.online, lock_path=root / args.lock, numbers=numbers, max_age_days=args.max_age_days
+        bibliography, online=args.online, lock_path=root / LOCK_FILE, numbers=numbers, max_age_days=args.max_age_days
     )
     sys.stdout.write(console_report(results, problems))
     if args.json:

@@ -25,6 +25,10 @@ from citesite.render import (
     render_page_references,
 )
 
+BIB_FILE = "bib/references.bib"
+"""The bibliography, relative to mkdocs.yml."""
+LOCK_FILE = "bib/doi-lock.json"
+"""The DOI verification lockfile, relative to mkdocs.yml."""
 FULL_BIBLIOGRAPHY = "\\full_bibliography"
 """Command replaced by the References list (mkdocs-bibtex's name for it)."""
 CONCORDANCE = "\\concordance"
