@@ -130,7 +130,11 @@ class Numbering:
 
     def keys_on(self, url: str) -> list[str]:
         """Known keys cited on a page, in number order."""
-        keys = {key for block in self.blocks.get(url, []) for key in block.keys if key in self.numbers}
+        return self.keys_in(self.blocks.get(url, []))
+
+    def keys_in(self, blocks: Iterable[CitationBlock]) -> list[str]:
+        """Known keys cited by these blocks, in number order."""
+        keys = {key for block in blocks for key in block.keys if key in self.numbers}
         return sorted(keys, key=self.numbers.__getitem__)
 
 

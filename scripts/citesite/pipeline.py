@@ -122,8 +122,7 @@ def render_markdown(markdown: str, page: PageSource, site: SiteCitations, link: 
         CONCORDANCE: lambda: render_concordance(numbering, bibliography, site.urls, link),
     })
     if page.url != site.urls.references:
-        keys = sorted({key for block in blocks for key in block.keys if key in numbering.numbers}, key=numbering.numbers.__getitem__)
-        html += render_page_references(keys, numbering, bibliography, site.urls, link)
+        html += render_page_references(numbering.keys_in(blocks), numbering, bibliography, site.urls, link)
     return html
 
 
