@@ -19,7 +19,7 @@ from mkdocs.utils.meta import get_data
 from citesite import audit, chart, check, glossary, meta, pipeline
 from citesite.bib import BibError, load_bibliography
 from citesite.citations import PageSource
-from citesite.pipeline import BIB_FILE, LOCK_FILE
+from citesite.pipeline import BIB_FILE, CACHE_DIR, LOCK_FILE
 from citesite.problems import NumberingProblem
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ class _Build:
         self.root = root
         self.bib_path = root / BIB_FILE
         try:
-            self.bibliography = load_bibliography(self.bib_path)
+            self.bibliography = load_bibliography(self.bib_path, root / CACHE_DIR)
         except BibError as error:
             raise PluginError(f"{BIB_FILE}:{error.line}: {error.message}") from None
         self.site: pipeline.SiteCitations | None = None

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from citesite import check
 from citesite.bib import BibError, load_bibliography
-from citesite.pipeline import BIB_FILE, LOCK_FILE
+from citesite.pipeline import BIB_FILE, CACHE_DIR, LOCK_FILE
 from citesite.problems import NumberingProblem
 from citesite.report import console_report, write_json_report
 
@@ -89,7 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     config_file = Path(args.config)
     root = config_file.parent
     try:
-        bibliography = load_bibliography(root / BIB_FILE)
+        bibliography = load_bibliography(root / BIB_FILE, root / CACHE_DIR)
     except (BibError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

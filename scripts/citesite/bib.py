@@ -3,26 +3,28 @@
 A *bibliography* is the parsed `.bib` file as frozen `BibEntry` records, in file order. Loading
 fails with `BibError` (file and line) on malformed input; `validate` reports the problems that do
 not stop parsing (duplicate DOI, entry without DOI or URL) as `BibProblem`s.
+
+Parsing needs pybtex, imported only when a parse happens: given a cache folder, `load_bibliography`
+reuses the records of an unchanged file (see `citesite.bibcache`).
 """
 
 from __future__ import annotations
 
 import codecs
+import functools
 import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from pybtex.database import BibliographyData, BibliographyDataError, Person, parse_string
-from pybtex.scanner import PybtexSyntaxError
-from pybtex.backends.plaintext import Backend as PlainText
-from pybtex.richtext import Text
+from typing import TYPE_CHECKING
 
 from citesite.doi import normalize_doi
 
-# `Text.render_as("text")` looks the backend up through package entry points on every call
-# (about 7 ms each); one backend object made here renders the same text at once.
-_PLAIN = PlainText()
+if TYPE_CHECKING:
+    from pybtex.backends.plaintext import Backend
+    from pybtex.database import Person
+    from pybtex.scanner import PybtexSyntaxError
+
 # Characters that make a value LaTeX rather than plain text: braces, commands, ties, math,
 # TeX quotes and dashes.
 _LATEX_MARKUP = re.compile(r"[{}\\~$%&]|``|''|--|,,|[!?]`")
@@ -152,7 +154,9 @@ def latex_to_text(value: str) -> str:
         return " ".join(value.replace("{", "").replace("}", "").split())
     # pybtex drops the case-protecting braces and turns ``quotes'' into curly ones; latexcodec
     # (pybtex's own dependency) decodes what is left of commands, such as the accent in {\"u}.
-    plain = Text.from_latex(value).render(_PLAIN)
+    from pybtex.richtext import Text
+
+    plain = Text.from_latex(value).render(_plain_text())
     if "\\" in plain:
         # Imported here, for the few values that need it: its codec costs ~25 ms to register.
         import latexcodec  # noqa: F401  (registers the 'ulatex' codec)
@@ -161,17 +165,37 @@ def latex_to_text(value: str) -> str:
     return " ".join(plain.split())
 
 
-def load_bibliography(path: str | Path) -> Bibliography:
+@functools.cache
+def _plain_text() -> Backend:
+    # `Text.render_as("text")` looks the backend up through package entry points on every call
+    # (about 7 ms each); one backend object renders the same text at once.
+    from pybtex.backends.plaintext import Backend
+
+    return Backend()
+
+
+def load_bibliography(path: str | Path, cache_dir: str | Path | None = None) -> Bibliography:
     """Read and parse a `.bib` file; raise `BibError` naming file and line on bad input.
 
     The result is kept while the file is unchanged (same size and modification time), so the
     rebuilds of `mkdocs serve`, which reload the configuration each time, do not parse it again.
+    With `cache_dir`, it is also kept on disk for the next process (see `citesite.bibcache`).
     """
     stat = Path(path).stat()
     key = (str(Path(path).resolve()), str(path), stat.st_mtime_ns, stat.st_size)
     cached = _LOADED.get(key)
     if cached is None:
-        cached = parse_bibliography(Path(path).read_text(encoding="utf-8"), str(path))
+        text = Path(path).read_text(encoding="utf-8")
+        if cache_dir is None:
+            cached = parse_bibliography(text, str(path))
+        else:
+            from citesite import bibcache  # it imports this module's records
+
+            cache = bibcache.BibCache(Path(cache_dir) / f"{Path(path).name}.json", text, str(path))
+            cached = cache.read()
+            if cached is None:
+                cached = parse_bibliography(text, str(path))
+                cache.write(cached)
         _LOADED.clear()  # one file per site: keep only the latest version
         _LOADED[key] = cached
     return cached
@@ -182,9 +206,13 @@ _LOADED: dict[tuple[str, str, int, int], Bibliography] = {}
 
 def parse_bibliography(text: str, path: str = "<string>") -> Bibliography:
     """Parse `.bib` text into a `Bibliography`; raise `BibError` naming file and line."""
+    # Imported here: a build whose `.bib` is cached never needs pybtex.
+    from pybtex.database import BibliographyDataError, parse_string
+    from pybtex.scanner import PybtexSyntaxError
+
     starts = _entry_starts(text, path)
     try:
-        data: BibliographyData = parse_string(text, "bibtex")
+        data = parse_string(text, "bibtex")
     except PybtexSyntaxError as error:
         raise BibError(path, error.lineno or 0, _syntax_message(error)) from None
     except BibliographyDataError as error:
