@@ -19,6 +19,7 @@ from mkdocs.utils.meta import get_data
 from citesite import audit, chart, check, glossary, meta, pipeline
 from citesite.bib import BibError, load_bibliography
 from citesite.citations import PageSource
+from citesite.fragments import Fragments, FragmentsExtension
 from citesite.pipeline import BIB_FILE, CACHE_DIR, LOCK_FILE
 from citesite.problems import NumberingProblem
 
@@ -55,6 +56,7 @@ class _Build:
         self._chart: str | None = None
         self.docs = Path(config.docs_dir)
         self.commands: pipeline.Commands = {"\\key_figures": self.key_figures}
+        self.fragments = Fragments()
 
     def key_figures(self) -> str:
         """The chart's HTML, made once per build (the numbering pass and the page both use it)."""
@@ -76,6 +78,8 @@ _build: _Build | None = None
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
     global _build
     _build = _Build(config)
+    # Generated HTML reaches Markdown as tokens this extension stashes (see citesite.fragments).
+    config.markdown_extensions.append(FragmentsExtension(_build.fragments))  # type: ignore[arg-type]
     return config
 
 
@@ -121,11 +125,12 @@ def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Fil
     # nav cites the same sources (others are reported by the numbering as unknown).
     source = _build.sources.get(page.file.src_uri) or PageSource(page.file.src_uri, page.file.url, page.title or "", markdown)
     markdown = pipeline.expand_commands(markdown, _build.commands)
-    return pipeline.render_markdown(markdown, source, _build.site, _linker(page))
+    return pipeline.render_markdown(markdown, source, _build.site, _linker(page), _build.fragments)
 
 
 def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
     assert _build is not None and _build.site is not None
+    html = _build.fragments.restore(html)
     if not _build.terms or page.file.url in {_build.glossary_url, _build.site.urls.references}:
         return html
     glossary_url = _build.glossary_url

@@ -15,8 +15,10 @@ from dataclasses import dataclass, field
 
 from citesite.bib import Bibliography, validate
 from citesite.citations import Numbering, PageSource, find_citations, number_citations, replace_citations
+from citesite.fragments import Fragments
 from citesite.problems import NumberingProblem
 from citesite.render import (
+    PAGE_REFERENCES_HEADING,
     Link,
     SiteUrls,
     render_bibliography,
@@ -102,10 +104,13 @@ def source_problems(site: SiteCitations) -> list[NumberingProblem]:
     return problems
 
 
-def render_markdown(markdown: str, page: PageSource, site: SiteCitations, link: Link) -> str:
+def render_markdown(markdown: str, page: PageSource, site: SiteCitations, link: Link,
+                    fragments: Fragments | None = None) -> str:
     """The page's Markdown with citations rendered, its reference list appended, commands replaced.
 
     `markdown` is expected to have its source commands expanded already (see `expand_commands`).
+    With `fragments`, the generated HTML is left out of the Markdown, each piece as a token that
+    `FragmentsExtension` hands to Markdown as raw HTML (see `citesite.fragments`).
     """
     numbering = site.numbering
     if markdown == page.markdown:
@@ -117,15 +122,18 @@ def render_markdown(markdown: str, page: PageSource, site: SiteCitations, link: 
         local = number_citations([PageSource(page.path, page.url, page.title, markdown, page.line_offset)], numbering.numbers)
         blocks, anchors = local.blocks[page.url], local.anchors[page.url]
     bibliography = site.bibliography
+    out: Callable[[str], str] = fragments.token if fragments is not None else lambda html: html
     html = replace_citations(
-        markdown, blocks, lambda block: render_citation(block, numbering, bibliography, site.urls, link, anchors)
+        markdown, blocks, lambda block: out(render_citation(block, numbering, bibliography, site.urls, link, anchors))
     )
     html = expand_commands(html, {
-        FULL_BIBLIOGRAPHY: lambda: render_bibliography(numbering, bibliography, link, site.verified),
-        CONCORDANCE: lambda: render_concordance(numbering, bibliography, site.urls, link),
+        FULL_BIBLIOGRAPHY: lambda: out(render_bibliography(numbering, bibliography, link, site.verified)),
+        CONCORDANCE: lambda: out(render_concordance(numbering, bibliography, site.urls, link)),
     })
     if page.url != site.urls.references:
-        html += render_page_references(numbering.keys_in(blocks), numbering, bibliography, site.urls, link)
+        keys = numbering.keys_in(blocks)
+        if keys:
+            html += PAGE_REFERENCES_HEADING + out(render_page_references(keys, numbering, bibliography, site.urls, link)) + "\n"
     return html
 
 

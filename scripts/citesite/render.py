@@ -152,9 +152,18 @@ def render_missing_marker(number: int, urls: SiteUrls, link: Link) -> str:
     )
 
 
+PAGE_REFERENCES_HEADING = (
+    "\n\n## References on this page {#references-on-this-page .page-references__heading data-search-exclude}\n\n"
+)
+"""Markdown heading of a page's reference list (Markdown, so that it is in the table of contents)."""
+
+
 def render_page_references(keys: Sequence[str], numbering: Numbering, bibliography: Bibliography,
                            urls: SiteUrls, link: Link) -> str:
-    """The "References on this page" section: the page's sources under their site-wide numbers."""
+    """The list of "References on this page": the page's sources under their site-wide numbers.
+
+    It goes under `PAGE_REFERENCES_HEADING`; an empty string for a page that cites nothing.
+    """
     if not keys:
         return ""
     items = []
@@ -167,10 +176,7 @@ def render_page_references(keys: Sequence[str], numbering: Numbering, bibliograp
             f'<a class="reference__entry" href="{entry_href}" aria-label="Entry on the References page (reference {number})">'
             f"Entry on the References page</a></li>"
         )
-    return (
-        '\n\n## References on this page {#references-on-this-page .page-references__heading data-search-exclude}\n\n'
-        '<ol class="page-references">\n' + "\n".join(items) + "\n</ol>\n"
-    )
+    return '<ol class="page-references">\n' + "\n".join(items) + "\n</ol>"
 
 
 def render_bibliography(numbering: Numbering, bibliography: Bibliography, link: Link,
