@@ -26,6 +26,8 @@ def href(anchor: str) -> str:
         ("<p>ICANSX and XICANS and CAR-ICANS</p>", "<p>ICANSX and XICANS and CAR-ICANS</p>"),
         ('<p><abbr title="Immune">ICANS</abbr></p>', '<p><abbr title="Immune"><a class="glossary-link" href="../glossary/#icans">ICANS</a></abbr></p>'),
         ('<h2 id="references-on-this-page">R</h2><p>ICANS</p>', '<h2 id="references-on-this-page">R</h2><p>ICANS</p>'),
+        ('<p><span title="ICANS">x</span> XNK cells NK cells</p>',
+         '<p><span title="ICANS">x</span> XNK cells <a class="glossary-link" href="../glossary/#nk-cell">NK cells</a></p>'),
         ("<p>autologous<br>ICANS<!-- ICANS --></p>", '<p><a class="glossary-link" href="../glossary/#autologous">autologous</a><br><a class="glossary-link" href="../glossary/#icans">ICANS</a><!-- ICANS --></p>'),
     ],
 )
