@@ -1,12 +1,16 @@
 """Benchmark 1, build cost: the full build against the floor (bare Material) and the peer (mkdocs-bibtex).
 
-A fourth, diagnostic variant `full-with-bibtex` is the full build with the bibtex plugin loaded
+A diagnostic variant `full-cold` is the full build started each time without the parsed `.bib` in
+`.cache/`: the first build of a fresh clone, or the first after an edit of the `.bib`.
+
+Another diagnostic variant, `full-with-bibtex`, is the full build with the bibtex plugin loaded
 beside the hook, as the site was first configured: the hook renders every citation before the plugin
 runs, so the plugin only costs its import and a second parse of the `.bib`; this variant measures it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import time
 from pathlib import Path
@@ -41,6 +45,7 @@ def run(project: Path, runs: int, work: Path, rerun: str, *, profile: bool = Tru
     started = time.perf_counter()
     table = Table("build", "1. Build cost: full build vs floor and peer", rerun=rerun)
     sites = [make_variant(project, "floor", work / "floor"), make_variant(project, "full", work / "full")]
+    sites.append(dataclasses.replace(make_variant(project, "full", work / "full-cold"), name="full-cold", keep_cache=False))
     sites.append(_with_bibtex(project, work / "full-with-bibtex"))
     if peer_available():
         sites.append(make_variant(project, "peer", work / "peer"))
@@ -55,6 +60,8 @@ def run(project: Path, runs: int, work: Path, rerun: str, *, profile: bool = Tru
         table.rows.append(Row("full build ÷ peer", f"{full_peer:.2f}×", "< 1× (faster than the peer)", verdict(full_peer < 1)))
     else:
         table.rows.append(Row("peer (mkdocs-bibtex + pandoc) ÷ floor", "pypandoc-binary not installed", "", NOT_RUN))
+    table.rows.append(Row("diagnostic: full build without the cached `.bib` (first build of a clone) ÷ floor",
+                          f"{paired_ratio(results, 'full-cold', 'floor'):.2f}×", "", INFO))
     table.rows.append(Row("diagnostic: full build with the bibtex plugin also loaded ÷ floor",
                           f"{paired_ratio(results, 'full-with-bibtex', 'floor'):.2f}×", "", INFO))
     for site in sites:
@@ -67,7 +74,9 @@ def run(project: Path, runs: int, work: Path, rerun: str, *, profile: bool = Tru
         f"Site: the article, {full.pages} pages, {full.citations} citation blocks, {full.references} references. "
         "Each build is a child process `python -m mkdocs build` (start-up and imports included), "
         f"{warmup} uncounted warm-up round(s), then {runs} rounds alternating the variants; ratios are taken within a round, then the "
-        "median. *floor*: the same pages with `[@...]` blocks and the `\\full_bibliography`, `\\concordance` and "
+        "median. The hook's modules are byte-compiled first, as `make build` and `make serve` do "
+        "(see the Makefile; this machine sets PYTHONDONTWRITEBYTECODE). *full* keeps the parsed `.bib` in `.cache/` "
+        "from the build before; *full-cold* deletes it before every build. *floor*: the same pages with `[@...]` blocks and the `\\full_bibliography`, `\\concordance` and "
         "`\\key_figures` lines removed, bibtex plugin and hook off. *peer*: mkdocs-bibtex with "
         "`csl_file: bib/nlm-citation-sequence.csl`, `bib_by_default: true`, `footnotes` and `smarty`, no hook "
         "(the hook-only `\\concordance`, `\\key_figures` and `[@?N]` markers removed).",

@@ -50,6 +50,8 @@ class Site:
     """Citation blocks in the pages (missing-reference markers included)."""
     references: int
     """Entries in `bib/references.bib`."""
+    keep_cache: bool = True
+    """False: every build starts without `.cache/` (the parsed `.bib`), as the first build of a clone does."""
 
 
 class _Tagged:

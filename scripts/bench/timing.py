@@ -9,6 +9,7 @@ falls on all of them alike, and ratios are taken round by round before the media
 from __future__ import annotations
 
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -49,6 +50,8 @@ def build_env(project: Path) -> dict[str, str]:
 
 def run_build(site: Site, project: Path, out_dir: Path | None = None, python: str = sys.executable) -> BuildRun:
     """Build `site` once into `out_dir` (a temporary folder if None) and measure it."""
+    if not site.keep_cache:
+        shutil.rmtree(site.root / ".cache", ignore_errors=True)
     with tempfile.TemporaryDirectory(prefix="bench-site-") as scratch:
         target = out_dir or Path(scratch) / "site"
         log_path = Path(scratch) / "build.log"
