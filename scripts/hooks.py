@@ -111,8 +111,10 @@ def on_nav(nav: Navigation, config: MkDocsConfig, files: Files) -> Navigation:
         _report(problem)
     unknown = [problem for problem in problems if problem.kind == "unknown_key"]
     if unknown:
-        # mkdocs-bibtex would drop these from the text silently; a missing citation must stop the build.
-        raise PluginError("\n".join(str(problem) for problem in unknown))
+        # mkdocs-bibtex would drop these from the text silently; a missing citation must stop the
+        # build. Each was logged above with its page and line; the abort message only counts them.
+        count = f"{len(unknown)} citation{'s' if len(unknown) > 1 else ''}"
+        raise PluginError(f"build stopped: {count} of a key that {BIB_FILE} does not have (listed above)")
     _check_dois(site)
     _build.site = site
     return nav
@@ -163,13 +165,14 @@ def site_numbers() -> dict[str, int]:
 
 
 def _report(problem: NumberingProblem) -> None:
-    """Log a numbering problem as a MkDocs warning, so `--strict` (and so publishing) fails on it.
+    """Log a numbering problem at its severity (ERROR or WARNING), so `--strict` (and so publishing) fails on it.
 
-    Errors and warnings alike: an uncited entry or one without DOI or URL is worth stopping a
-    strict build for, while `mkdocs serve` keeps going. The record carries the problem itself, so
+    MkDocs counts both: an uncited entry or one without DOI or URL is worth stopping a strict
+    build for, while `mkdocs serve` keeps going. The record carries the problem itself, so
     `python -m citesite check` can collect them.
     """
-    log.warning(str(problem), extra={"citesite_problem": problem})
+    level = logging.ERROR if problem.severity == "error" else logging.WARNING
+    log.log(level, str(problem), extra={"citesite_problem": problem})
 
 
 def _check_dois(site: pipeline.SiteCitations) -> None:

@@ -167,14 +167,16 @@ def test_home_page_scholarly_metadata(built: tuple[Path, str]) -> None:
 
 
 def test_unknown_key_fails_the_build(tmp_path: Path) -> None:
-    """Citing a key the .bib lacks stops the build, naming page, line and key."""
+    """Citing a key the .bib lacks stops the build, naming page, line and key, once."""
     project = copy_project(tmp_path)
     page = project / "docs" / "solid-tumours.md"
     lines = page.read_text().splitlines()
     page.write_text("\n".join(lines + ["", "A sentence that cites nothing real.[@marin2042]", ""]))
     result = build(project, tmp_path / "site")
     assert result.returncode != 0
-    assert f"docs/solid-tumours.md:{len(lines) + 2}: unknown citation key 'marin2042'" in result.stderr
+    assert f"ERROR   -  docs/solid-tumours.md:{len(lines) + 2}: unknown citation key 'marin2042'" in result.stderr
+    assert result.stderr.count("marin2042") == 1
+    assert "build stopped: 1 citation of a key that bib/references.bib does not have" in result.stderr
 
 
 def test_malformed_bib_fails_the_build(tmp_path: Path) -> None:
