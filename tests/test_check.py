@@ -23,7 +23,7 @@ from citesite.check import (
 )
 from citesite.http import PoliteClient
 from citesite.lock import read_lock
-from citesite.resolve import FieldProblem
+from citesite.compare import FieldProblem
 
 ROOT = Path(__file__).parent.parent
 FIXTURES = Path(__file__).parent / "fixtures"

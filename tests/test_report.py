@@ -7,7 +7,7 @@ import json
 from citesite.check import STATUSES, ReferenceResult
 from citesite.problems import NumberingProblem
 from citesite.report import console_report, report_document, summary, write_json_report
-from citesite.resolve import FieldProblem
+from citesite.compare import FieldProblem
 
 RESULTS = [
     ReferenceResult("wang2024", "10.1038/s41420-024-01815-9", 1, (1,), "verified", checked_at="2025-11-26T10:00:00Z"),

@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, TextIO
 from citesite.bib import BibEntry, Bibliography
 from citesite.doi import is_valid_doi
 from citesite.lock import DEFAULT_MAX_AGE_DAYS, LockRecord, format_time, read_lock, update_lock
-from citesite.resolve import FOUND, NOT_FOUND, FieldProblem, Resolution, compare, registry_urls, resolve
+from citesite.compare import FieldProblem, compare
+from citesite.resolve import FOUND, NOT_FOUND, Resolution, registry_urls, resolve
 
 if TYPE_CHECKING:
     # Only the online path needs the HTTP stack; see `default_client`.
