@@ -17,12 +17,12 @@ import hashlib
 import importlib.util
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from citesite import bib, doi
 from citesite.bib import Author, BibEntry, Bibliography
+from citesite.files import write_atomically
 
 
 class BibCache:
@@ -52,12 +52,7 @@ class BibCache:
         }
         try:
             self.cache_file.parent.mkdir(parents=True, exist_ok=True)
-            # Written beside its final name, then renamed: a reader never sees half a file.
-            with tempfile.NamedTemporaryFile(
-                "w", encoding="utf-8", dir=self.cache_file.parent, prefix=f".{self.cache_file.name}.", delete=False
-            ) as handle:
-                json.dump(data, handle, ensure_ascii=False)
-            os.replace(handle.name, self.cache_file)
+            write_atomically(self.cache_file, json.dumps(data, ensure_ascii=False))
         except OSError:
             pass  # a read-only tree: parse again next time
 

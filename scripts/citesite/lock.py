@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import tempfile
 from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -19,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from citesite.bib import Author, BibEntry
+from citesite.files import write_atomically
 from citesite.resolve import FOUND, NOT_FOUND, Registered, Relation, Resolution
 
 try:
@@ -119,7 +119,7 @@ def update_lock(path: str | Path, records: Mapping[str, LockRecord], keep: Colle
         merged.update(records)
         if keep is not None:
             merged = {doi: record for doi, record in merged.items() if doi in keep}
-        _write_atomically(path, _dump(merged))
+        write_atomically(path, _dump(merged))
 
 
 def _dump(records: Mapping[str, LockRecord]) -> str:
@@ -138,20 +138,6 @@ def _exclusive(directory: Path) -> Iterator[None]:
         yield
     finally:
         os.close(descriptor)  # closing releases the lock
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def _record_to_json(record: LockRecord) -> dict[str, Any]:
