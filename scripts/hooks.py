@@ -165,7 +165,7 @@ def site_numbers() -> dict[str, int]:
 
 
 def _report(problem: NumberingProblem) -> None:
-    """Log a numbering problem at its severity (ERROR or WARNING), so `--strict` (and so publishing) fails on it.
+    """Log a numbering problem at its severity, so `--strict` (and so publishing) fails on it.
 
     MkDocs counts both: an uncited entry or one without DOI or URL is worth stopping a strict
     build for, while `mkdocs serve` keeps going. The record carries the problem itself, so

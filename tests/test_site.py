@@ -13,9 +13,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from mkdocs.config import load_config
 
 from citesite.audit import audit_pages, parse_page
 from citesite.bib import load_bibliography
+from citesite.fragments import FragmentsExtension
 from sitetext import article_sentences, article_text
 
 ROOT = Path(__file__).parents[1]
@@ -133,6 +135,21 @@ def test_no_asset_from_another_host(built: tuple[Path, str]) -> None:
             if re.match(r"^(?:https?:)?//", url):
                 offending.append(f"{path.relative_to(site)}: {url}")
     assert offending == []
+
+
+def test_no_html_token_left_in_any_file(built: tuple[Path, str]) -> None:
+    """Every token that stood for generated HTML in the Markdown was replaced (citesite.fragments)."""
+    site, _ = built
+    left = [str(path.relative_to(site)) for path in site.rglob("*.html") if "\x0e" in path.read_text(encoding="utf-8")]
+    index = (site / "search" / "search_index.json").read_text(encoding="utf-8")
+    assert left == [] and "\\u000e" not in index and "\x0e" not in index
+
+
+def test_the_build_keeps_generated_html_out_of_markdown() -> None:
+    """The hook registers the Markdown extension that stashes generated HTML (the fast path)."""
+    config = load_config(str(ROOT / "mkdocs.yml"))
+    config = config.plugins.on_config(config)
+    assert [type(ext) for ext in config.markdown_extensions if isinstance(ext, FragmentsExtension)] == [FragmentsExtension]
 
 
 def test_abbreviations_on_every_page(built: tuple[Path, str]) -> None:
