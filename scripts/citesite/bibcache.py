@@ -1,12 +1,13 @@
 """Keep a parsed `.bib` file on disk so the next build need not parse it, nor import pybtex.
 
-Importing pybtex and parsing the article's bibliography take ~45 ms, more than a tenth of a whole
-build. A `BibCache` stores the parsed records as JSON under a *digest* of everything the parse
-depends on: the file's text, the path that error messages name, and the parser (the source of
-`bib.py`, `doi.py` and this module, and where and when pybtex and latexcodec were installed). Any
-change to one of them is a miss, and the file is parsed again. A cache file that cannot be read,
-is corrupt or has another shape is a miss too; one that cannot be written is skipped. Files that
-fail to parse are never stored, so their errors are reported on every build.
+Importing pybtex and parsing the article's bibliography cost ~25 ms of a 0.8 s build
+(BENCHMARKS.md: *full* against *full-cold*). A `BibCache` stores the parsed records as JSON under
+a *digest* of everything the parse depends on: the file's text, the path that error messages
+name, and the parser (the source of `bib.py`, `doi.py` and this module, and where and when pybtex
+and latexcodec were installed). Any change to one of them is a miss, and the file is parsed
+again. A cache file that cannot be read, is corrupt or has another shape is a miss too; one that
+cannot be written is skipped. Files that fail to parse are never stored, so their errors are
+reported on every build.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Citations, reference lists and the concordance are HTML when they reach Markdown, and Markdown
 reads raw HTML with a pure-Python HTML parser and again with its inline patterns: for the article
-that took ~40 ms, a twentieth of a build, to give the same HTML back. `Fragments` hands out a short
+that took ~50 ms, a sixteenth of a build, to give the same HTML back. `Fragments` hands out a short
 *token* for each piece of generated HTML instead. `FragmentsExtension`, ahead of every other
 reader of the page, stores each piece in Markdown's own stash of raw HTML (`md.htmlStash`) and puts
 Markdown's placeholder where the token was; Markdown then writes the piece out unchanged at the end,
