@@ -35,8 +35,6 @@ SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
 """Where screenshots go for a person to look at (gitignored)."""
 SCHEMES = {"light": "default", "dark": "slate"}
 """Reader's palette -> Material's `data-md-color-scheme`."""
-SERIOUS = ("serious", "critical")
-"""axe impacts the site must not have."""
 
 NewContext = Callable[..., BrowserContext]
 """The `new_context` fixture: keyword arguments as `Browser.new_context`."""
@@ -245,13 +243,12 @@ def run_axe(page: Page) -> dict[str, Any]:
     return results
 
 
-def serious_violations(results: dict[str, Any]) -> list[str]:
-    """One line per serious or critical violated rule: rule, impact, how many elements, the first few."""
+def violations(results: dict[str, Any]) -> list[str]:
+    """One line per violated rule, whatever its impact: rule, impact, how many elements, the first few."""
     lines = []
     for violation in results["violations"]:
-        if violation["impact"] in SERIOUS:
-            nodes = violation["nodes"]
-            targets = ", ".join(" ".join(node["target"]) for node in nodes[:3]) + (", ..." if len(nodes) > 3 else "")
-            summary = " ".join(nodes[0]["failureSummary"].split())
-            lines.append(f"{violation['id']} ({violation['impact']}, {len(nodes)} elements: {targets}): {summary}")
+        nodes = violation["nodes"]
+        targets = ", ".join(" ".join(node["target"]) for node in nodes[:3]) + (", ..." if len(nodes) > 3 else "")
+        summary = " ".join(nodes[0]["failureSummary"].split())
+        lines.append(f"{violation['id']} ({violation['impact']}, {len(nodes)} elements: {targets}): {summary}")
     return lines
