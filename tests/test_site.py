@@ -152,6 +152,12 @@ def test_the_build_keeps_generated_html_out_of_markdown() -> None:
     assert [type(ext) for ext in config.markdown_extensions if isinstance(ext, FragmentsExtension)] == [FragmentsExtension]
 
 
+def test_serve_rebuilds_when_the_bibliography_changes() -> None:
+    """`mkdocs serve` watches bib/ (the .bib and the DOI lockfile) as well as the pages."""
+    config = load_config(str(ROOT / "mkdocs.yml"))
+    assert str(ROOT / "bib") in [str(Path(path).resolve()) for path in config.watch]
+
+
 def test_abbreviations_on_every_page(built: tuple[Path, str]) -> None:
     """Every abbreviation written in a page's text carries its expansion (`<abbr title>`)."""
     site, _ = built
