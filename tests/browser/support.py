@@ -186,14 +186,17 @@ def search(page: Page, site: Site, query: str) -> Locator:
     """Type `query` into the header search of the home page; the result count once it is shown.
 
     The query is entered in one go (`fill`, then a key so Material's keyup handler runs) so that
-    no result list for a prefix of the query is ever drawn.
+    no result list for a prefix of the query is ever drawn, and only once the search index is
+    loaded ("Initializing search" has given way to the placeholder): a query typed earlier could
+    show "No matching documents" for a moment before its results.
     """
     page.goto(site.url(""))
     box = page.locator("input.md-search__input")
     box.click()
+    meta = page.locator(".md-search-result__meta")
+    expect(meta).to_have_text("Type to start searching")
     box.fill(query)
     box.press("End")
-    meta = page.locator(".md-search-result__meta")
     expect(meta).to_have_text(_RESULTS)
     return meta
 
