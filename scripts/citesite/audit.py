@@ -204,6 +204,3 @@ def _read(site_dir: Path, url: str) -> str:
     if not url or url.endswith("/"):
         path = path / "index.html"
     return path.read_text(encoding="utf-8") if path.is_file() else ""
-
-
-

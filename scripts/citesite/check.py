@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from citesite.bib import BibEntry, Bibliography
+from citesite.compare import FieldProblem, compare
 from citesite.doi import is_valid_doi
 from citesite.lock import DEFAULT_MAX_AGE_DAYS, LockRecord, format_time, read_lock, update_lock
-from citesite.compare import FieldProblem, compare
 from citesite.resolve import FOUND, NOT_FOUND, Resolution, registry_urls, resolve
 
 if TYPE_CHECKING:
@@ -30,9 +30,8 @@ UNVERIFIED, INVALID, NO_DOI = "unverified", "invalid", "no_doi"
 STATUSES = (VERIFIED, MISMATCH, NOT_FOUND_STATUS, RETRACTED, UNVERIFIED, INVALID, NO_DOI)
 """Every status, in report order."""
 PROBLEM_STATUSES = (MISMATCH, NOT_FOUND_STATUS, RETRACTED, INVALID)
-"""Statuses that say the entry is wrong (a failed check); `unverified` and `no_doi` do not."""
-PROBLEM_STATUSES = (MISMATCH, NOT_FOUND_STATUS, RETRACTED, INVALID)
-"""Statuses that are real problems: warnings in every build, so `--strict` fails on them."""
+"""Statuses that say the entry is wrong (a failed check): warnings in every build, so `--strict`
+fails on them. `unverified` and `no_doi` are not problems."""
 MAX_WORKERS = 6
 """DOIs resolved at once; the client still caps requests in flight per host."""
 PROGRESS_MIN_LOOKUPS = 10
