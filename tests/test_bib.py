@@ -115,3 +115,10 @@ def test_latex_to_text_agrees_with_pybtex(value: str) -> None:
 
         expected = codecs.decode(expected, "ulatex")
     assert latex_to_text(value) == expected
+
+
+def test_entries_by_printed_number() -> None:
+    """Each printed number maps to the entries that claim it, in file order; a merged source claims several."""
+    bib = parse_bibliography("@article{a, printed={1, 3}}\n@article{b, printed={2}}\n@article{c, printed={3}}\n@misc{d}\n")
+    owners = {number: [entry.key for entry in entries] for number, entries in bib.by_printed().items()}
+    assert owners == {1: ["a"], 3: ["a", "c"], 2: ["b"]}

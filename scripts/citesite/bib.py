@@ -139,6 +139,14 @@ class Bibliography:
     def __getitem__(self, key: str) -> BibEntry:
         return self.entries[key]
 
+    def by_printed(self) -> dict[int, list[BibEntry]]:
+        """Entries by the number(s) they had in the printed list, in file order (a number may have several)."""
+        owners: dict[int, list[BibEntry]] = {}
+        for entry in self.entries.values():
+            for printed in entry.printed:
+                owners.setdefault(printed, []).append(entry)
+        return owners
+
 
 def latex_to_text(value: str) -> str:
     """Turn a BibTeX field value into plain text: `{CAR} {T}-cell` -> `CAR T-cell`."""

@@ -144,20 +144,17 @@ def _command_pattern(command: str) -> re.Pattern[str]:
 def _printed_problems(site: SiteCitations) -> list[NumberingProblem]:
     """Every printed number maps to exactly one entry, or is marked missing in the text."""
     problems = []
-    owners: dict[int, list[str]] = {}
-    for key, entry in site.bibliography.entries.items():
-        for printed in entry.printed:
-            owners.setdefault(printed, []).append(key)
+    owners = site.bibliography.by_printed()
     missing = site.numbering.missing
     path = site.bibliography.path
-    for printed, keys in owners.items():
-        if len(keys) > 1:
-            problems.append(NumberingProblem("printed_unmapped", path, site.bibliography[keys[1]].line, keys[1],
-                                             f"printed number {printed} is claimed by {', '.join(keys)}"))
+    for printed, entries in owners.items():
+        if len(entries) > 1:
+            problems.append(NumberingProblem("printed_unmapped", path, entries[1].line, entries[1].key,
+                                             f"printed number {printed} is claimed by {', '.join(e.key for e in entries)}"))
         if printed in missing:
             page, line = missing[printed][0]
-            problems.append(NumberingProblem("printed_unmapped", page.path, line, keys[0],
-                                             f"printed number {printed} is marked missing but belongs to '{keys[0]}'"))
+            problems.append(NumberingProblem("printed_unmapped", page.path, line, entries[0].key,
+                                             f"printed number {printed} is marked missing but belongs to '{entries[0].key}'"))
     if owners or missing:
         for printed in range(1, max([*owners, *missing]) + 1):
             if printed not in owners and printed not in missing:

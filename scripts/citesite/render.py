@@ -206,10 +206,7 @@ def render_bibliography(numbering: Numbering, bibliography: Bibliography, link: 
 
 def render_concordance(numbering: Numbering, bibliography: Bibliography, urls: SiteUrls, link: Link) -> str:
     """Table from each printed reference number to the site-wide number of its source."""
-    by_printed: dict[int, list[BibEntry]] = {}
-    for entry in bibliography.entries.values():
-        for printed in entry.printed:
-            by_printed.setdefault(printed, []).append(entry)
+    by_printed = bibliography.by_printed()
     highest = max([*by_printed, *numbering.missing, 0])
     rows = []
     for printed in range(1, highest + 1):
