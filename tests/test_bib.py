@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from citesite.bib import BibError, load_bibliography, parse_bibliography, validate
+from citesite.bib import Author, BibError, load_bibliography, parse_bibliography, validate
 
 FIXTURES = Path(__file__).parent / "fixtures" / "bib"
 REFERENCES = Path(__file__).parents[1] / "bib" / "references.bib"
@@ -122,3 +122,9 @@ def test_entries_by_printed_number() -> None:
     bib = parse_bibliography("@article{a, printed={1, 3}}\n@article{b, printed={2}}\n@article{c, printed={3}}\n@misc{d}\n")
     owners = {number: [entry.key for entry in entries] for number, entries in bib.by_printed().items()}
     assert owners == {1: ["a"], 3: ["a", "c"], 2: ["b"]}
+
+
+def test_vancouver_name() -> None:
+    """Family name then initials, as the references, the registry comparison and the metadata show it."""
+    assert Author("Alinejad Shahabi", "L. A.").vancouver == "Alinejad Shahabi LA"
+    assert Author("CAR-NK Consortium", "").vancouver == "CAR-NK Consortium"

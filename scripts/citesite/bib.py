@@ -58,6 +58,11 @@ class Author:
         parts = re.split(r"[\s.]+", self.given)
         return "".join(part[0] for part in parts if part)
 
+    @property
+    def vancouver(self) -> str:
+        """The name as Vancouver lists it: family name, then initials (`Alinejad Shahabi LA`)."""
+        return f"{self.family} {self.initials}".strip()
+
 
 @dataclass(frozen=True)
 class BibEntry:

@@ -72,7 +72,7 @@ def _compare_authors(bib: tuple[Author, ...], registry: tuple[Author, ...]) -> l
     """First author's family name; then one problem naming every other listed author that differs."""
     problems = []
     if _name_key(bib[0].family) != _name_key(registry[0].family):
-        problems.append(FieldProblem("first_author", _vancouver(bib[0]), _vancouver(registry[0])))
+        problems.append(FieldProblem("first_author", bib[0].vancouver, registry[0].vancouver))
     differ = [
         index
         for index in range(1, len(bib))
@@ -82,9 +82,9 @@ def _compare_authors(bib: tuple[Author, ...], registry: tuple[Author, ...]) -> l
         problems.append(
             FieldProblem(
                 "authors",
-                ", ".join(f"{_vancouver(bib[index])} ({index + 1})" for index in differ),
+                ", ".join(f"{bib[index].vancouver} ({index + 1})" for index in differ),
                 ", ".join(
-                    f"{_vancouver(registry[index])} ({index + 1})" if index < len(registry) else f"none ({index + 1})"
+                    f"{registry[index].vancouver} ({index + 1})" if index < len(registry) else f"none ({index + 1})"
                     for index in differ
                 ),
             )
@@ -176,7 +176,3 @@ def _plain(text: str) -> str:
 def _name_key(name: str) -> str:
     """A family name for comparison: `Abou-El-Enein`, `abou el enein` and `Abou El Enéin` are one."""
     return _plain(name).replace(" ", "")
-
-
-def _vancouver(author: Author) -> str:
-    return f"{author.family} {author.initials}".strip()

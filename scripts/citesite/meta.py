@@ -134,7 +134,7 @@ def _ld_reference(entry: BibEntry) -> dict[str, object]:
     item: dict[str, object] = {
         "@type": "ScholarlyArticle" if entry.entry_type == "article" else "WebPage",
         "name": entry.title,
-        "author": [{"@type": "Person", "familyName": a.family, "name": f"{a.family} {a.initials}"} for a in entry.authors],
+        "author": [{"@type": "Person", "familyName": a.family, "name": a.vancouver} for a in entry.authors],
         "datePublished": entry.date or entry.year,
     }
     if entry.container:

@@ -48,7 +48,7 @@ class SiteUrls:
 
 def format_authors(entry: BibEntry) -> str:
     """`Wang W, Liu Y, et al.`: family name and initials, at most six, then et al."""
-    names = [f"{author.family} {author.initials}".strip() for author in entry.authors[:MAX_AUTHORS]]
+    names = [author.vancouver for author in entry.authors[:MAX_AUTHORS]]
     if entry.et_al or len(entry.authors) > MAX_AUTHORS:
         names.append("et al")
     return ", ".join(names)
