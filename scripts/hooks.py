@@ -91,11 +91,10 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
 
 def on_nav(nav: Navigation, config: MkDocsConfig, files: Files) -> Navigation:
     assert _build is not None
-    docs = Path(config.docs_dir)
     for page in nav.pages:
         raw = page.file.content_string
         body, page_meta = get_data(raw)
-        path = _display_path(docs / page.file.src_path, _build.root)
+        path = _display_path(_build.docs / page.file.src_path, _build.root)
         offset = raw[: len(raw) - len(body)].count("\n")
         body = pipeline.expand_commands(body, _build.commands)
         _build.sources[page.file.src_uri] = PageSource(path, page.file.url, page.title or page.file.name, body, offset)
