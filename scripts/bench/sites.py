@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from citesite.bib import entry_sources
 from citesite.citations import find_citations, replace_citations
 
 VARIANTS = ("floor", "full", "peer")
@@ -179,7 +180,7 @@ def make_variant(project: Path, variant: str, target: Path) -> Site:
         (target / "docs" / relative).write_text(transform(text), encoding="utf-8")
     pages = len(nav_files(config.get("nav")))
     write_config(config, target / "mkdocs.yml")
-    references = len(_bib_entries((target / "bib" / "references.bib").read_text(encoding="utf-8")))
+    references = len(entry_sources((target / "bib" / "references.bib").read_text(encoding="utf-8")))
     return Site(variant, target, pages, citations, references)
 
 
@@ -200,7 +201,7 @@ def make_synthetic(project: Path, target: Path, *, scale: int = 1, references: i
     original_nav = config.get("nav") or []
     files = nav_files(original_nav)
     bib_text = (project / "bib" / "references.bib").read_text(encoding="utf-8")
-    entries = _bib_entries(bib_text)
+    entries = entry_sources(bib_text)
     bib_parts = [bib_text]
     nav: list[Any] = list(original_nav)
     for copy in range(1, scale):
@@ -218,16 +219,16 @@ def make_synthetic(project: Path, target: Path, *, scale: int = 1, references: i
             (docs / folder / file).write_text(text, encoding="utf-8")
             section.append({title: f"{folder}/{file}"})
         nav.append({f"Part {copy}": section})
-        bib_parts += [_copy_entry(text, suffix) for _, text in entries]
+        bib_parts += [_copy_entry(text, suffix) for _, _, text in entries]
     total = len(entries) * max(scale, 1)
     if references is not None and references > total:
         extra_keys = []
         index = 0
         while total + len(extra_keys) < references:
-            text = entries[index % len(entries)][1]
+            _, key, text = entries[index % len(entries)]
             suffix = f"-r{index:05d}"
             bib_parts.append(_copy_entry(text, suffix))
-            extra_keys.append(_entry_key(text) + suffix)
+            extra_keys.append(key + suffix)
             index += 1
         _cite_extra(docs, [file for _, file in files if file not in SINGLE_PAGES and file != "glossary.md"], extra_keys)
     config["nav"] = nav
@@ -239,7 +240,7 @@ def make_synthetic(project: Path, target: Path, *, scale: int = 1, references: i
     (target / "bib" / "references.bib").write_text("\n\n".join(part.strip() for part in bib_parts) + "\n", encoding="utf-8")
     write_config(config, target / "mkdocs.yml")
     pages = len(nav_files(nav))
-    count = len(_bib_entries((target / "bib" / "references.bib").read_text(encoding="utf-8")))
+    count = len(entry_sources((target / "bib" / "references.bib").read_text(encoding="utf-8")))
     return Site(name or f"x{scale}", target, pages, citations, count)
 
 
@@ -276,18 +277,6 @@ def _peer_bibtex(plugin: Any) -> Any:
     options = dict(plugin["bibtex"] or {}) if isinstance(plugin, dict) else {}
     options.update({"csl_file": PEER_CSL, "bib_by_default": True})
     return {"bibtex": options}
-
-
-def _bib_entries(text: str) -> list[tuple[int, str]]:
-    """(offset, text) of every entry, comments and strings excluded."""
-    starts = [m.start() for m in _BIB_ENTRY.finditer(text) if m.group("type").lower() not in {"comment", "string", "preamble"}]
-    return [(start, text[start : starts[i + 1] if i + 1 < len(starts) else len(text)]) for i, start in enumerate(starts)]
-
-
-def _entry_key(entry: str) -> str:
-    match = _BIB_ENTRY.match(entry)
-    assert match is not None
-    return match.group("key")
 
 
 def _copy_entry(entry: str, suffix: str) -> str:

@@ -262,21 +262,32 @@ def validate(bibliography: Bibliography) -> list[BibProblem]:
     return problems
 
 
-def _entry_starts(text: str, path: str) -> dict[str, tuple[int, str]]:
-    """Line and source text of every entry, by lower-cased key; raise on a repeated key."""
+def entry_sources(text: str) -> list[tuple[int, str, str]]:
+    """(line, key, text) of every entry, in file order, found by its `@type{key,` opening alone.
+
+    `@comment`, `@preamble` and `@string` are skipped. The text runs to the next entry's opening;
+    it is what `BibEntry.source` holds. Nothing is parsed, so this works on any `.bib` text.
+    """
     matches = [m for m in _ENTRY_START.finditer(text) if m.group("type").lower() not in {"comment", "preamble", "string"}]
-    starts: dict[str, tuple[int, str]] = {}
+    entries = []
     line, counted = 1, 0
     for index, match in enumerate(matches):
         # Count lines from the previous entry, not from the top: linear in the file's size.
         line += text.count("\n", counted, match.start("type"))
         counted = match.start("type")
         end = matches[index + 1].start() if index + 1 < len(matches) else len(text)
-        key = match.group("key").lower()
-        if key in starts:
-            first_line = starts[key][0]
-            raise BibError(path, line, f"duplicate key '{match.group('key')}' (first defined on line {first_line})")
-        starts[key] = (line, text[match.start() : end].strip())
+        entries.append((line, match.group("key"), text[match.start() : end].strip()))
+    return entries
+
+
+def _entry_starts(text: str, path: str) -> dict[str, tuple[int, str]]:
+    """Line and source text of every entry, by lower-cased key; raise on a repeated key."""
+    starts: dict[str, tuple[int, str]] = {}
+    for line, key, source in entry_sources(text):
+        if key.lower() in starts:
+            first_line = starts[key.lower()][0]
+            raise BibError(path, line, f"duplicate key '{key}' (first defined on line {first_line})")
+        starts[key.lower()] = (line, source)
     return starts
 
 
